@@ -1,0 +1,57 @@
+//! Storage seam of Ironbrick.
+//!
+//! [`KvStore`] is a small, object-safe, byte-level key-value trait with named trees, point
+//! reads, prefix scans and closure transactions. [`SledStore`] (the default, durable engine) and
+//! [`MemStore`] (tests) implement it, and [`suite::run`] is the one behavioural test suite every
+//! engine must pass. On top, [`Store`] is the concrete handle the server uses: typed transactions
+//! with domain errors ([`Store::transact`]) and versioned records ([`record`]).
+
+mod error;
+mod mem;
+pub mod record;
+mod sled_store;
+mod store;
+pub mod suite;
+
+pub use error::StoreError;
+pub use mem::MemStore;
+pub use sled_store::SledStore;
+pub use store::Store;
+
+/// A read-write view inside a transaction. Writes become visible to later reads of the same
+/// transaction and to everyone else only when the transaction commits.
+///
+/// Operations return [`StoreError`]; propagate them with `?` (an engine may report a conflict
+/// this way and then run the transaction body again).
+pub trait Tx {
+    /// Reads `key` in `tree`.
+    fn get(&mut self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Writes `value` at `key` in `tree`.
+    fn put(&mut self, tree: &str, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
+    /// Removes `key` from `tree`; removing a missing key is not an error.
+    fn delete(&mut self, tree: &str, key: &[u8]) -> Result<(), StoreError>;
+}
+
+/// The transaction body handed to [`KvStore::transaction`]: returns `true` to commit and
+/// `false` to abort. It may be called more than once (an engine retries on conflicts), so it
+/// must not have side effects outside the transaction.
+pub type TxBody<'a> = dyn Fn(&mut dyn Tx) -> bool + 'a;
+
+/// A byte-level key-value engine with named trees.
+///
+/// Keys sort bytewise inside a tree. Implementations must be safe to share between threads.
+/// Durability: a committed transaction is durable once [`KvStore::flush`] has returned.
+pub trait KvStore: Send + Sync + std::fmt::Debug {
+    /// Reads `key` in `tree` (outside any transaction).
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// All entries of `tree` whose key starts with `prefix`, in key order.
+    fn scan_prefix(&self, tree: &str, prefix: &[u8])
+        -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    /// Number of entries of `tree` whose key starts with `prefix`.
+    fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError>;
+    /// Runs `body` atomically and in isolation; commits when it returns `true`.
+    /// Returns whether the transaction committed.
+    fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError>;
+    /// Makes every committed transaction durable (fsync).
+    fn flush(&self) -> Result<(), StoreError>;
+}
