@@ -18,6 +18,9 @@ pub use mem::MemStore;
 pub use sled_store::SledStore;
 pub use store::Store;
 
+/// Key-value pairs answered by a prefix scan, in key order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// A read-write view inside a transaction. Writes become visible to later reads of the same
 /// transaction and to everyone else only when the transaction commits.
 ///
@@ -45,8 +48,7 @@ pub trait KvStore: Send + Sync + std::fmt::Debug {
     /// Reads `key` in `tree` (outside any transaction).
     fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// All entries of `tree` whose key starts with `prefix`, in key order.
-    fn scan_prefix(&self, tree: &str, prefix: &[u8])
-        -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError>;
     /// Number of entries of `tree` whose key starts with `prefix`.
     fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError>;
     /// Runs `body` atomically and in isolation; commits when it returns `true`.

@@ -1,4 +1,4 @@
-use crate::{KvStore, StoreError, Tx, TxBody};
+use crate::{Entries, KvStore, StoreError, Tx, TxBody};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -53,11 +53,7 @@ impl KvStore for MemStore {
         Ok(self.lock()?.get(tree).and_then(|t| t.get(key)).cloned())
     }
 
-    fn scan_prefix(
-        &self,
-        tree: &str,
-        prefix: &[u8],
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
         let trees = self.lock()?;
         Ok(trees
             .get(tree)

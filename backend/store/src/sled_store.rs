@@ -1,4 +1,4 @@
-use crate::{KvStore, StoreError, Tx, TxBody};
+use crate::{Entries, KvStore, StoreError, Tx, TxBody};
 use sled::transaction::{
     ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
@@ -87,11 +87,7 @@ impl KvStore for SledStore {
             .map_err(engine)
     }
 
-    fn scan_prefix(
-        &self,
-        tree: &str,
-        prefix: &[u8],
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
         let skip = tree.len() + 1;
         self.tree
             .scan_prefix(full_key(tree, prefix))
