@@ -1,0 +1,23 @@
+//! The account API: `/api/2.0/accounts/{account_id}/...`.
+
+mod audit_log;
+mod credentials;
+mod keys;
+mod networks;
+mod refs;
+mod storage;
+mod workspaces;
+
+use crate::state::AppState;
+use axum::Router;
+
+/// Routes of the account API, relative to `/api/2.0/accounts/{account_id}`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(credentials::routes())
+        .merge(storage::routes())
+        .merge(networks::routes())
+        .merge(keys::routes())
+        .merge(workspaces::routes())
+        .merge(audit_log::routes())
+}

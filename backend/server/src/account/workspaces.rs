@@ -1,0 +1,493 @@
+//! Workspaces: create (PROVISIONING, then RUNNING), get, list, update in both request forms,
+//! delete with everything the workspace owns.
+
+use super::refs::{self, Kind};
+use crate::error::{ApiError, ApiResult};
+use crate::json::Body;
+use crate::model::{KeyRecord, NetworkRecord, WorkspaceRecord};
+use crate::repo::{self, trees, ws_key};
+use crate::state::AppState;
+use crate::time::now_ms;
+use crate::validate;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use ironbrick_api::account::{CreateWorkspaceRequest, UpdateWorkspaceRequest, Workspace};
+use ironbrick_api::Empty;
+use ironbrick_store::{StoreError, Tx};
+use serde::Deserialize;
+
+const DEPLOYMENTS: &str = "deployment_names";
+const PRICING_TIERS: [&str; 5] = [
+    "STANDARD",
+    "PREMIUM",
+    "ENTERPRISE",
+    "DEDICATED",
+    "COMMUNITY_EDITION",
+];
+const CMK_FIELDS: [&str; 2] = [
+    "managed_services_customer_managed_key_id",
+    "storage_customer_managed_key_id",
+];
+const UPDATABLE: [&str; 9] = [
+    "workspace_name",
+    "aws_region",
+    "credentials_id",
+    "storage_configuration_id",
+    "network_id",
+    "managed_services_customer_managed_key_id",
+    "storage_customer_managed_key_id",
+    "private_access_settings_id",
+    "custom_tags",
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/workspaces", get(list).post(create))
+        .route(
+            "/workspaces/{workspace_id}",
+            get(fetch).patch(update).delete(delete),
+        )
+}
+
+/// The wire form of a stored workspace, with its status as of now.
+pub fn render(state: &AppState, w: &WorkspaceRecord) -> Workspace {
+    let running = now_ms() >= w.ready_at;
+    Workspace {
+        workspace_id: w.workspace_id,
+        workspace_name: w.workspace_name.clone(),
+        account_id: state.account_id().to_string(),
+        aws_region: w.aws_region.clone(),
+        deployment_name: w.deployment_name.clone(),
+        cloud: "aws".into(),
+        workspace_status: if running { "RUNNING" } else { "PROVISIONING" }.into(),
+        workspace_status_message: if running {
+            "Workspace is running."
+        } else {
+            "Workspace resources are being set up."
+        }
+        .into(),
+        pricing_tier: w.pricing_tier.clone(),
+        creation_time: w.creation_time,
+        credentials_id: w.credentials_id.clone(),
+        storage_configuration_id: w.storage_configuration_id.clone(),
+        network_id: w.network_id.clone(),
+        managed_services_customer_managed_key_id: w
+            .managed_services_customer_managed_key_id
+            .clone(),
+        storage_customer_managed_key_id: w.storage_customer_managed_key_id.clone(),
+        private_access_settings_id: w.private_access_settings_id.clone(),
+        custom_tags: w.custom_tags.clone(),
+        workspace_url: state.workspace_url(w.workspace_id),
+    }
+}
+
+fn nonblank(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Body(req): Body<CreateWorkspaceRequest>,
+) -> ApiResult<Json<Workspace>> {
+    let name = validate::required("workspace_name", &req.workspace_name)?.to_string();
+    let region = validate::region(
+        "aws_region",
+        req.aws_region
+            .as_deref()
+            .ok_or_else(|| ApiError::invalid("aws_region is required."))?,
+    )?;
+    let pricing_tier = req.pricing_tier.unwrap_or_else(|| "ENTERPRISE".into());
+    if !PRICING_TIERS.contains(&pricing_tier.as_str()) {
+        return Err(ApiError::invalid(format!(
+            "pricing_tier {pricing_tier:?} is not one of {PRICING_TIERS:?}."
+        )));
+    }
+    let credentials_id = nonblank(req.credentials_id)
+        .ok_or_else(|| ApiError::invalid("credentials_id is required."))?;
+    let storage_configuration_id = nonblank(req.storage_configuration_id)
+        .ok_or_else(|| ApiError::invalid("storage_configuration_id is required."))?;
+    let deployment_name = nonblank(req.deployment_name);
+    if let Some(d) = &deployment_name {
+        let ok = d.len() <= 63
+            && d.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            return Err(ApiError::invalid(format!(
+                "deployment_name {d:?} may only contain lowercase letters, digits and dashes."
+            )));
+        }
+    }
+    let now = now_ms();
+    let delay = i64::try_from(state.settings().provisioning_delay.as_millis()).unwrap_or(i64::MAX);
+    let record = WorkspaceRecord {
+        workspace_id: crate::ids::workspace_id(),
+        workspace_name: name,
+        aws_region: Some(region),
+        deployment_name,
+        pricing_tier,
+        creation_time: now,
+        ready_at: now.saturating_add(delay),
+        credentials_id: Some(credentials_id),
+        storage_configuration_id: Some(storage_configuration_id),
+        network_id: nonblank(req.network_id),
+        managed_services_customer_managed_key_id: nonblank(
+            req.managed_services_customer_managed_key_id,
+        ),
+        storage_customer_managed_key_id: nonblank(req.storage_customer_managed_key_id),
+        private_access_settings_id: nonblank(req.private_access_settings_id),
+        custom_tags: req.custom_tags,
+    };
+    state.store().transact(|tx| insert(tx, &record))?;
+    state.flush().await?;
+    Ok(Json(render(&state, &record)))
+}
+
+fn insert(tx: &mut dyn Tx, w: &WorkspaceRecord) -> ApiResult<()> {
+    if let Some(d) = &w.deployment_name {
+        if tx.get(DEPLOYMENTS, d.as_bytes())?.is_some() {
+            return Err(ApiError::exists(format!(
+                "Deployment name {d} is already in use."
+            )));
+        }
+        tx.put(
+            DEPLOYMENTS,
+            d.as_bytes(),
+            w.workspace_id.to_string().as_bytes(),
+        )?;
+    }
+    attach_references(tx, w, None)?;
+    repo::tx_put(tx, trees::WORKSPACES, &ws_key(w.workspace_id), w)?;
+    Ok(())
+}
+
+/// Checks and records the account objects `w` references. `prior` is the workspace before an
+/// update; references it already held are released first.
+fn attach_references(
+    tx: &mut dyn Tx,
+    w: &WorkspaceRecord,
+    prior: Option<&WorkspaceRecord>,
+) -> ApiResult<()> {
+    let id = w.workspace_id;
+    if let Some(p) = prior {
+        for (kind, reference) in references(p) {
+            refs::remove(tx, kind, &reference, id)?;
+        }
+    }
+    for (kind, field, reference) in named_references(w) {
+        refs::require_exists(tx, kind, field, &reference)?;
+    }
+    if let Some(network_id) = &w.network_id {
+        attach_network(tx, network_id, id)?;
+    }
+    let region = w.aws_region.clone().unwrap_or_default();
+    if let Some(key_id) = &w.managed_services_customer_managed_key_id {
+        check_key(
+            tx,
+            "managed_services_customer_managed_key_id",
+            key_id,
+            "MANAGED_SERVICES",
+            &region,
+        )?;
+    }
+    if let Some(key_id) = &w.storage_customer_managed_key_id {
+        check_key(
+            tx,
+            "storage_customer_managed_key_id",
+            key_id,
+            "STORAGE",
+            &region,
+        )?;
+    }
+    for (kind, reference) in references(w) {
+        refs::add(tx, kind, &reference, id)?;
+    }
+    Ok(())
+}
+
+fn named_references(w: &WorkspaceRecord) -> Vec<(Kind, &'static str, String)> {
+    [
+        (Kind::Credentials, "credentials_id", &w.credentials_id),
+        (
+            Kind::Storage,
+            "storage_configuration_id",
+            &w.storage_configuration_id,
+        ),
+        (Kind::Network, "network_id", &w.network_id),
+        (
+            Kind::Key,
+            CMK_FIELDS[0],
+            &w.managed_services_customer_managed_key_id,
+        ),
+        (Kind::Key, CMK_FIELDS[1], &w.storage_customer_managed_key_id),
+    ]
+    .into_iter()
+    .filter_map(|(k, f, v)| v.clone().map(|v| (k, f, v)))
+    .collect()
+}
+
+fn references(w: &WorkspaceRecord) -> Vec<(Kind, String)> {
+    named_references(w)
+        .into_iter()
+        .map(|(k, _, v)| (k, v))
+        .collect()
+}
+
+fn attach_network(tx: &mut dyn Tx, network_id: &str, workspace_id: i64) -> ApiResult<()> {
+    let others: Vec<i64> = refs::users(tx, Kind::Network, network_id)?
+        .into_iter()
+        .filter(|w| *w != workspace_id)
+        .collect();
+    if let Some(other) = others.first() {
+        return Err(ApiError::invalid(format!(
+            "network_id: network {network_id} is already used by workspace {other}; subnets cannot be shared between workspaces."
+        )));
+    }
+    set_network_status(tx, network_id, Some(workspace_id))
+}
+
+fn set_network_status(
+    tx: &mut dyn Tx,
+    network_id: &str,
+    workspace_id: Option<i64>,
+) -> ApiResult<()> {
+    if let Some(mut n) = repo::tx_get::<NetworkRecord>(tx, trees::NETWORKS, network_id)? {
+        n.0.workspace_id = workspace_id;
+        n.0.vpc_status = if workspace_id.is_some() {
+            "VALID"
+        } else {
+            "UNATTACHED"
+        }
+        .into();
+        repo::tx_put(tx, trees::NETWORKS, network_id, &n)?;
+    }
+    Ok(())
+}
+
+fn check_key(
+    tx: &mut dyn Tx,
+    field: &str,
+    key_id: &str,
+    use_case: &str,
+    region: &str,
+) -> ApiResult<()> {
+    let key = repo::tx_get::<KeyRecord>(tx, trees::KEYS, key_id)?
+        .ok_or_else(|| {
+            ApiError::invalid(format!(
+                "{field}: customer-managed key {key_id} does not exist."
+            ))
+        })?
+        .0;
+    if !key.use_cases.iter().any(|u| u == use_case) {
+        return Err(ApiError::invalid(format!(
+            "{field}: customer-managed key {key_id} is not registered for use case {use_case}."
+        )));
+    }
+    let key_region = key.aws_key_info.key_region.unwrap_or_default();
+    if use_case == "MANAGED_SERVICES"
+        && !validate::MANAGED_SERVICES_REGIONS.contains(&key_region.as_str())
+    {
+        return Err(ApiError::invalid(format!(
+            "{field}: keys for managed services (notebooks) must be in one of {:?}; key {key_id} is in {key_region}.",
+            validate::MANAGED_SERVICES_REGIONS
+        )));
+    }
+    if key_region != region {
+        return Err(ApiError::invalid(format!(
+            "{field}: key {key_id} is in {key_region} but the workspace is in {region}."
+        )));
+    }
+    Ok(())
+}
+
+async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<Workspace>>> {
+    let all = repo::scan::<WorkspaceRecord>(state.store(), trees::WORKSPACES, "")?;
+    Ok(Json(all.iter().map(|w| render(&state, w)).collect()))
+}
+
+fn load(state: &AppState, id: i64) -> ApiResult<WorkspaceRecord> {
+    repo::get(state.store(), trees::WORKSPACES, &ws_key(id))?
+        .ok_or_else(|| ApiError::not_found(format!("Workspace {id} does not exist.")))
+}
+
+async fn fetch(
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, i64)>,
+) -> ApiResult<Json<Workspace>> {
+    Ok(Json(render(&state, &load(&state, id)?)))
+}
+
+#[derive(Debug, Deserialize)]
+struct UpdateQuery {
+    update_mask: Option<String>,
+}
+
+/// The fields an update touches: those named by the mask, or those present in the body.
+fn touched(mask: Option<&str>, req: &UpdateWorkspaceRequest) -> ApiResult<Vec<&'static str>> {
+    let present = |f: &str| -> bool {
+        match f {
+            "workspace_name" => req.workspace_name.is_some(),
+            "aws_region" => req.aws_region.is_some(),
+            "credentials_id" => req.credentials_id.is_some(),
+            "storage_configuration_id" => req.storage_configuration_id.is_some(),
+            "network_id" => req.network_id.is_some(),
+            "managed_services_customer_managed_key_id" => {
+                req.managed_services_customer_managed_key_id.is_some()
+            }
+            "storage_customer_managed_key_id" => req.storage_customer_managed_key_id.is_some(),
+            "private_access_settings_id" => req.private_access_settings_id.is_some(),
+            "custom_tags" => req.custom_tags.is_some(),
+            _ => false,
+        }
+    };
+    match mask.map(str::trim) {
+        None | Some("") => Ok(UPDATABLE.into_iter().filter(|f| present(f)).collect()),
+        Some("*") => Ok(UPDATABLE.to_vec()),
+        Some(mask) => mask
+            .split(',')
+            .map(|f| {
+                UPDATABLE
+                    .into_iter()
+                    .find(|u| *u == f.trim())
+                    .ok_or_else(|| {
+                        ApiError::invalid(format!("update_mask: field {f:?} cannot be updated."))
+                    })
+            })
+            .collect(),
+    }
+}
+
+fn apply(w: &mut WorkspaceRecord, req: &UpdateWorkspaceRequest, fields: &[&str]) -> ApiResult<()> {
+    for field in fields {
+        match *field {
+            "workspace_name" => {
+                if let Some(n) = &req.workspace_name {
+                    w.workspace_name = validate::required("workspace_name", n)?.to_string();
+                }
+            }
+            "aws_region" => {
+                if let Some(r) = req
+                    .aws_region
+                    .as_deref()
+                    .filter(|r| Some(*r) != w.aws_region.as_deref())
+                {
+                    return Err(ApiError::invalid(format!(
+                        "aws_region cannot be changed (from {:?} to {r:?}).",
+                        w.aws_region
+                    )));
+                }
+            }
+            "credentials_id" => set(&mut w.credentials_id, &req.credentials_id, true),
+            "storage_configuration_id" => set(
+                &mut w.storage_configuration_id,
+                &req.storage_configuration_id,
+                true,
+            ),
+            "network_id" => set(&mut w.network_id, &req.network_id, false),
+            "private_access_settings_id" => set(
+                &mut w.private_access_settings_id,
+                &req.private_access_settings_id,
+                false,
+            ),
+            "custom_tags" => w.custom_tags.clone_from(&req.custom_tags),
+            cmk => {
+                let (current, wanted) = if cmk == CMK_FIELDS[0] {
+                    (
+                        &w.managed_services_customer_managed_key_id,
+                        &req.managed_services_customer_managed_key_id,
+                    )
+                } else {
+                    (
+                        &w.storage_customer_managed_key_id,
+                        &req.storage_customer_managed_key_id,
+                    )
+                };
+                if nonblank(wanted.clone()) != *current {
+                    return Err(ApiError::invalid(format!(
+                        "{cmk} is fixed when the workspace is created and cannot be set or changed (a new key needs a new workspace)."
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn set(target: &mut Option<String>, value: &Option<String>, keep_when_blank: bool) {
+    match nonblank(value.clone()) {
+        Some(v) => *target = Some(v),
+        None if !keep_when_blank => *target = None,
+        None => {}
+    }
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, i64)>,
+    Query(query): Query<UpdateQuery>,
+    Body(req): Body<UpdateWorkspaceRequest>,
+) -> ApiResult<Json<Workspace>> {
+    let fields = touched(query.update_mask.as_deref(), &req)?;
+    let updated = state.store().transact(|tx| {
+        let prior: WorkspaceRecord = repo::tx_get(tx, trees::WORKSPACES, &ws_key(id))?
+            .ok_or_else(|| ApiError::not_found(format!("Workspace {id} does not exist.")))?;
+        let mut next = prior.clone();
+        apply(&mut next, &req, &fields)?;
+        if let Some(old) = prior
+            .network_id
+            .as_deref()
+            .filter(|n| Some(*n) != next.network_id.as_deref())
+        {
+            set_network_status(tx, old, None)?;
+        }
+        attach_references(tx, &next, Some(&prior))?;
+        repo::tx_put(tx, trees::WORKSPACES, &ws_key(id), &next)?;
+        Ok::<_, ApiError>(next)
+    })?;
+    state.flush().await?;
+    Ok(Json(render(&state, &updated)))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, i64)>,
+) -> ApiResult<Json<Empty>> {
+    let w = load(&state, id)?;
+    let owned = owned_keys(&state, id)?;
+    state.store().transact(|tx| {
+        for (kind, reference) in references(&w) {
+            refs::remove(tx, kind, &reference, id)?;
+        }
+        if let Some(n) = &w.network_id {
+            set_network_status(tx, n, None)?;
+        }
+        if let Some(d) = &w.deployment_name {
+            tx.delete(DEPLOYMENTS, d.as_bytes())?;
+        }
+        for (tree, key) in &owned {
+            tx.delete(tree, key)?;
+        }
+        tx.delete(trees::WORKSPACES, ws_key(id).as_bytes())?;
+        Ok::<_, ApiError>(())
+    })?;
+    state.policies().invalidate(id);
+    state.flush().await?;
+    Ok(Json(Empty {}))
+}
+
+/// Every stored entry a workspace owns, including the digest index of its tokens.
+fn owned_keys(state: &AppState, id: i64) -> Result<Vec<(&'static str, Vec<u8>)>, StoreError> {
+    let prefix = ws_key(id);
+    let mut keys = Vec::new();
+    for tree in trees::WORKSPACE_SCOPED {
+        for (k, _) in state.store().kv().scan_prefix(tree, prefix.as_bytes())? {
+            keys.push((tree, k));
+        }
+    }
+    for t in crate::tokens::list(state.store(), crate::model::TokenScope::Workspace(id))
+        .map_err(|e| StoreError::Engine(e.to_string()))?
+    {
+        keys.push((trees::TOKEN_HASHES, t.digest.into_bytes()));
+    }
+    Ok(keys)
+}

@@ -1,0 +1,66 @@
+//! The HTTP application: routes and layers.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::{account, audit, auth, client_ip, workspace};
+use axum::extract::{DefaultBodyLimit, OriginalUri, State};
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use axum::{Json, Router};
+use ironbrick_api::account::HostMetadata;
+use ironbrick_api::ErrorCode;
+use std::collections::HashMap;
+use tower_http::trace::TraceLayer;
+
+/// Largest accepted request body.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The whole application over `state`.
+pub fn app(state: AppState) -> Router {
+    let account_api =
+        account::routes().route_layer(from_fn_with_state(state.clone(), auth::account));
+    let workspace_api =
+        workspace::routes().route_layer(from_fn_with_state(state.clone(), auth::workspace));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/.well-known/databricks-config", get(host_metadata))
+        .route(
+            "/w/{workspace_id}/.well-known/databricks-config",
+            get(host_metadata),
+        )
+        .nest("/api/2.0/accounts/{account_id}", account_api)
+        .nest("/w/{workspace_id}/api/2.0", workspace_api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(from_fn_with_state(state.clone(), audit::record))
+        .layer(from_fn_with_state(state.clone(), client_ip::resolve))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn host_metadata(
+    State(state): State<AppState>,
+    axum::extract::Path(params): axum::extract::Path<HashMap<String, String>>,
+) -> Json<HostMetadata> {
+    Json(HostMetadata {
+        oidc_endpoint: String::new(),
+        account_id: Some(state.account_id().to_string()),
+        workspace_id: params.get("workspace_id").cloned(),
+        cloud: "aws".into(),
+    })
+}
+
+async fn not_found(OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::new(
+        ErrorCode::EndpointNotFound,
+        format!("No API found for {}.", uri.path()),
+    )
+}
+
+async fn method_not_allowed(OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("Method not allowed on {}.", uri.path()),
+    )
+}

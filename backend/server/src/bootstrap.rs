@@ -1,0 +1,168 @@
+//! First start: create the account and its admin, and write `bootstrap.json`.
+
+use crate::error::ApiError;
+use crate::model::{AccountRecord, Principal, PrincipalKind, TokenScope};
+use crate::repo::{self, trees};
+use crate::time::now_ms;
+use crate::tokens::{self, NewToken};
+use anyhow::Context;
+use ironbrick_api::tokens::TokenValue;
+use ironbrick_store::Store;
+use serde::Serialize;
+use std::path::Path;
+
+const ACCOUNT_KEY: &str = "account";
+
+/// The admin's user name.
+pub const ADMIN_USER: &str = "admin@ironbrick.local";
+
+/// Contents of `<data-dir>/bootstrap.json` (mode 0600).
+#[derive(Serialize)]
+struct BootstrapFile<'a> {
+    host: &'a str,
+    account_id: &'a str,
+    token: &'a str,
+}
+
+/// Loads the account, creating it (with its admin token) on first start.
+///
+/// `admin_token`, when given, becomes (or is added as) the admin's token. Returns the account id.
+pub fn ensure_account(
+    store: &Store,
+    data_dir: &Path,
+    host: &str,
+    account_id: Option<&str>,
+    admin_token: Option<&str>,
+) -> anyhow::Result<String> {
+    let existing: Option<AccountRecord> =
+        repo::get(store, trees::META, ACCOUNT_KEY).map_err(anyhow_of)?;
+    let account = match existing {
+        Some(a) => {
+            if let Some(wanted) = account_id.filter(|w| *w != a.account_id) {
+                anyhow::bail!(
+                    "the data dir holds account {} but --account-id is {wanted}; use a fresh data dir",
+                    a.account_id
+                );
+            }
+            a
+        }
+        None => create(store, account_id)?,
+    };
+    let given = admin_token.map(|t| TokenValue(t.to_string()));
+    let needs_token = match &given {
+        Some(t) => tokens::authenticate(store, &t.0).is_err(),
+        None => !data_dir.join("bootstrap.json").exists(),
+    };
+    if needs_token {
+        if let Some(t) = &given {
+            validate_admin_token(&t.0)?;
+        }
+        let value = given.unwrap_or_else(tokens::generate_value);
+        let record = tokens::record_for(
+            &value,
+            NewToken {
+                scope: TokenScope::Account,
+                owner: account.admin.clone(),
+                created_by: account.admin.clone(),
+                comment: "account admin token (bootstrap)".into(),
+                lifetime_seconds: None,
+            },
+        );
+        store
+            .transact(|tx| tokens::tx_insert(tx, &record))
+            .map_err(anyhow_of)?;
+        store.kv().flush().map_err(anyhow_of)?;
+        write_bootstrap(data_dir, host, &account.account_id, &value)?;
+    } else {
+        refresh_host(data_dir, host)?;
+    }
+    Ok(account.account_id)
+}
+
+fn validate_admin_token(t: &str) -> anyhow::Result<()> {
+    if t.len() < 16 || !t.chars().all(|c| c.is_ascii_graphic()) {
+        anyhow::bail!("--admin-token must be at least 16 printable ASCII characters");
+    }
+    Ok(())
+}
+
+fn create(store: &Store, account_id: Option<&str>) -> anyhow::Result<AccountRecord> {
+    let account_id = match account_id {
+        Some(id) => uuid::Uuid::parse_str(id)
+            .with_context(|| format!("--account-id {id:?} is not a UUID"))?
+            .to_string(),
+        None => crate::ids::uuid(),
+    };
+    let record = AccountRecord {
+        account_id,
+        admin: Principal {
+            id: 1,
+            name: ADMIN_USER.into(),
+            kind: PrincipalKind::User,
+            admin: true,
+        },
+        creation_time: now_ms(),
+    };
+    store
+        .transact(|tx| repo::tx_put(tx, trees::META, ACCOUNT_KEY, &record).map_err(ApiError::from))
+        .map_err(anyhow_of)?;
+    Ok(record)
+}
+
+fn write_bootstrap(
+    data_dir: &Path,
+    host: &str,
+    account_id: &str,
+    token: &TokenValue,
+) -> anyhow::Result<()> {
+    let body = serde_json::to_vec_pretty(&BootstrapFile {
+        host,
+        account_id,
+        token: &token.0,
+    })?;
+    let path = data_dir.join("bootstrap.json");
+    let tmp = data_dir.join("bootstrap.json.tmp");
+    write_private(&tmp, &body)?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Points an existing `bootstrap.json` at the current host (the listen address may change
+/// between starts).
+fn refresh_host(data_dir: &Path, host: &str) -> anyhow::Result<()> {
+    let path = data_dir.join("bootstrap.json");
+    let Ok(bytes) = std::fs::read(&path) else {
+        return Ok(());
+    };
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&bytes).context("reading bootstrap.json")?;
+    if doc.get("host").and_then(|h| h.as_str()) == Some(host) {
+        return Ok(());
+    }
+    doc["host"] = serde_json::Value::String(host.to_string());
+    let tmp = data_dir.join("bootstrap.json.tmp");
+    write_private(&tmp, &serde_json::to_vec_pretty(&doc)?)?;
+    std::fs::rename(&tmp, &path).context("updating bootstrap.json")?;
+    Ok(())
+}
+
+/// Writes `bytes` to a new file readable only by its owner.
+pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+fn anyhow_of(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}

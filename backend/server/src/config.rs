@@ -1,0 +1,84 @@
+//! Command-line interface and configuration (every flag has an environment equivalent).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Ironbrick: a self-hostable workspace-security control plane speaking the Databricks account
+/// and workspace REST API 2.0.
+#[derive(Debug, Parser)]
+#[command(name = "ironbrick", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the control plane.
+    ///
+    /// On first start with an empty data dir it creates the account and its admin and writes
+    /// <data-dir>/bootstrap.json (mode 0600) with `host`, `account_id` and `token`.
+    /// GET /healthz answers 200 when ready; SIGTERM drains requests and flushes the store.
+    Serve(ServeArgs),
+}
+
+/// Which key management service wraps workspace data keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KmsKind {
+    /// Embedded development key store in the data dir (zero setup).
+    Local,
+    /// AWS KMS through aws-sdk-kms (credentials from the usual AWS chain).
+    Aws,
+}
+
+/// Flags of `ironbrick serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (use port 0 for any free port).
+    #[arg(long, env = "IRONBRICK_LISTEN", default_value = "127.0.0.1:8420")]
+    pub listen: SocketAddr,
+
+    /// Directory holding the database, the local KMS and bootstrap.json.
+    #[arg(long, env = "IRONBRICK_DATA_DIR", default_value = "./ironbrick-data")]
+    pub data_dir: PathBuf,
+
+    /// Account id (a UUID) to create on first start; generated when absent.
+    #[arg(long, env = "IRONBRICK_ACCOUNT_ID")]
+    pub account_id: Option<String>,
+
+    /// Token value of the account admin; generated on first start when absent.
+    #[arg(long, env = "IRONBRICK_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Key management service for customer-managed keys.
+    #[arg(long, env = "IRONBRICK_KMS", value_enum, default_value = "local")]
+    pub kms: KmsKind,
+
+    /// Endpoint override for AWS KMS (e.g. moto or LocalStack at http://127.0.0.1:5000).
+    #[arg(long, env = "IRONBRICK_KMS_ENDPOINT")]
+    pub kms_endpoint: Option<String>,
+
+    /// How long an unwrapped data key stays cached in memory (e.g. 300s, 5m, 500ms).
+    #[arg(long, env = "IRONBRICK_DEK_CACHE_TTL", default_value = "300s", value_parser = humantime::parse_duration)]
+    pub dek_cache_ttl: Duration,
+
+    /// Base URL clients use to reach this server; defaults to http://<listen address>.
+    #[arg(long, env = "IRONBRICK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// How long a new workspace stays PROVISIONING before it is RUNNING.
+    #[arg(long, env = "IRONBRICK_PROVISIONING_DELAY", default_value = "0s", value_parser = humantime::parse_duration)]
+    pub provisioning_delay: Duration,
+
+    /// A proxy (IP or CIDR) whose X-Forwarded-For header is trusted for the client address.
+    /// Repeat, or separate with commas in the environment variable.
+    #[arg(
+        long = "trusted-proxy",
+        env = "IRONBRICK_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}

@@ -1,0 +1,102 @@
+//! The server's one error type and its mapping to HTTP status + Databricks `error_code`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use ironbrick_api::{ErrorBody, ErrorCode};
+use ironbrick_store::StoreError;
+
+/// An error answered to a client.
+///
+/// `Client` errors carry a code and a message safe to show. `Internal` errors carry details for
+/// the log only: the client sees a generic message.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A refusal the client can act on.
+    #[error("{code:?}: {message}")]
+    Client { code: ErrorCode, message: String },
+    /// A failure inside the server.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Result of handlers and services.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// A refusal with `code`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Client {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 INVALID_PARAMETER_VALUE.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidParameterValue, message)
+    }
+
+    /// 404 RESOURCE_DOES_NOT_EXIST.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ResourceDoesNotExist, message)
+    }
+
+    /// 403 PERMISSION_DENIED.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::PermissionDenied, message)
+    }
+
+    /// 401 UNAUTHENTICATED.
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unauthenticated, message)
+    }
+
+    /// 409 RESOURCE_ALREADY_EXISTS.
+    pub fn exists(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ResourceAlreadyExists, message)
+    }
+
+    /// 400 INVALID_STATE.
+    pub fn invalid_state(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidState, message)
+    }
+
+    /// The error code answered.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Client { code, .. } => *code,
+            Self::Internal(_) => ErrorCode::InternalError,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (code, message) = match self {
+            Self::Client { code, message } => (code, message),
+            Self::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    ErrorCode::InternalError,
+                    "Internal error; see the server log.".to_string(),
+                )
+            }
+        };
+        let status =
+            StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = ErrorBody {
+            error_code: code.as_str().to_string(),
+            message,
+        };
+        let mut resp = (status, Json(body)).into_response();
+        resp.extensions_mut().insert(code);
+        resp
+    }
+}

@@ -1,0 +1,25 @@
+//! Ironbrick, the control plane: a Databricks-compatible account and workspace REST API for the
+//! security surface, on a pluggable key-value store.
+
+pub mod account;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod bootstrap;
+pub mod client_ip;
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod json;
+pub mod model;
+pub mod policy;
+pub mod repo;
+pub mod serve;
+pub mod state;
+pub mod time;
+pub mod tokens;
+pub mod validate;
+pub mod workspace;
+
+pub use app::app;
+pub use state::{AppState, Settings};

@@ -1,0 +1,228 @@
+//! Per-workspace access policy: workspace settings and compiled IP access lists, cached in
+//! memory and invalidated on every change.
+
+use crate::error::ApiResult;
+use crate::model::{ConfRecord, IpListRecord};
+use crate::repo::{self, trees, ws_key};
+use ipnet::IpNet;
+use ironbrick_api::ip_access_lists::IpAccessListInfo;
+use ironbrick_store::Store;
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::sync::{Arc, RwLock};
+
+/// Settings keys.
+pub mod keys {
+    pub const ENABLE_IP_ACCESS_LISTS: &str = "enableIpAccessLists";
+    pub const MAX_TOKEN_LIFETIME_DAYS: &str = "maxTokenLifetimeDays";
+    pub const ENABLE_TOKENS_CONFIG: &str = "enableTokensConfig";
+}
+
+/// The effective access policy of one workspace.
+#[derive(Debug, Clone, Default)]
+pub struct WorkspacePolicy {
+    /// Stored workspace settings (only keys that were set).
+    pub conf: BTreeMap<String, String>,
+    allow: Vec<IpNet>,
+    block: Vec<IpNet>,
+    /// Every stored list (enabled or not).
+    pub lists: Vec<IpAccessListInfo>,
+}
+
+impl WorkspacePolicy {
+    /// Compiles a policy from settings and lists.
+    pub fn compile(conf: BTreeMap<String, String>, lists: Vec<IpAccessListInfo>) -> Self {
+        let mut allow = Vec::new();
+        let mut block = Vec::new();
+        for list in lists.iter().filter(|l| l.enabled) {
+            let target = if list.list_type == "BLOCK" {
+                &mut block
+            } else {
+                &mut allow
+            };
+            target.extend(list.ip_addresses.iter().filter_map(|a| parse_net(a).ok()));
+        }
+        Self {
+            conf,
+            allow,
+            block,
+            lists,
+        }
+    }
+
+    /// Whether IP access lists are enforced.
+    pub fn ip_enforced(&self) -> bool {
+        self.flag(keys::ENABLE_IP_ACCESS_LISTS, false)
+    }
+
+    /// Whether non-admin users may create tokens.
+    pub fn tokens_enabled(&self) -> bool {
+        self.flag(keys::ENABLE_TOKENS_CONFIG, true)
+    }
+
+    /// The maximum token lifetime in days, when one is set.
+    pub fn max_token_lifetime_days(&self) -> Option<i64> {
+        self.conf
+            .get(keys::MAX_TOKEN_LIFETIME_DAYS)
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|d| *d > 0)
+    }
+
+    fn flag(&self, key: &str, default: bool) -> bool {
+        self.conf
+            .get(key)
+            .map_or(default, |v| v.eq_ignore_ascii_case("true"))
+    }
+
+    /// Whether `ip` may reach the workspace: BLOCK wins; with any enabled ALLOW list the address
+    /// must be in one of them. Always true when enforcement is off.
+    pub fn permits(&self, ip: IpAddr) -> bool {
+        if !self.ip_enforced() {
+            return true;
+        }
+        let ip = canonical(ip);
+        if self.block.iter().any(|n| n.contains(&ip)) {
+            return false;
+        }
+        self.allow.is_empty() || self.allow.iter().any(|n| n.contains(&ip))
+    }
+}
+
+/// Maps IPv4-mapped IPv6 addresses to IPv4 so lists of IPv4 CIDRs match them.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// Parses an IP address or CIDR block as listed in an IP access list.
+pub fn parse_net(s: &str) -> Result<IpNet, String> {
+    let s = s.trim();
+    if let Ok(net) = s.parse::<IpNet>() {
+        return if net.trunc() == net {
+            Ok(net)
+        } else {
+            Err(format!(
+                "{s} has host bits set; did you mean {}?",
+                net.trunc()
+            ))
+        };
+    }
+    s.parse::<IpAddr>()
+        .map(IpNet::from)
+        .map_err(|_| format!("{s} is not a valid IP address or CIDR block"))
+}
+
+/// Cache of compiled policies by workspace id.
+#[derive(Debug, Default)]
+pub struct PolicyCache {
+    map: RwLock<HashMap<i64, Arc<WorkspacePolicy>>>,
+    writers: tokio::sync::Mutex<()>,
+}
+
+impl PolicyCache {
+    /// The policy of `workspace_id`, compiled from the store on a miss.
+    pub fn get(&self, store: &Store, workspace_id: i64) -> ApiResult<Arc<WorkspacePolicy>> {
+        if let Some(p) = self
+            .map
+            .read()
+            .ok()
+            .and_then(|m| m.get(&workspace_id).cloned())
+        {
+            return Ok(p);
+        }
+        let policy = Arc::new(load(store, workspace_id)?);
+        if let Ok(mut m) = self.map.write() {
+            m.insert(workspace_id, policy.clone());
+        }
+        Ok(policy)
+    }
+
+    /// Serializes policy changes (settings and IP lists): hold the guard while reading the
+    /// current policy with [`PolicyCache::fresh`], checking a change and writing it.
+    pub async fn write_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.writers.lock().await
+    }
+
+    /// The policy of `workspace_id` as stored now, bypassing the cache.
+    pub fn fresh(&self, store: &Store, workspace_id: i64) -> ApiResult<WorkspacePolicy> {
+        load(store, workspace_id)
+    }
+
+    /// Forgets the cached policy of `workspace_id`; call after every settings or list change.
+    pub fn invalidate(&self, workspace_id: i64) {
+        if let Ok(mut m) = self.map.write() {
+            m.remove(&workspace_id);
+        }
+    }
+}
+
+fn load(store: &Store, workspace_id: i64) -> ApiResult<WorkspacePolicy> {
+    let key = ws_key(workspace_id);
+    let conf = repo::get::<ConfRecord>(store, trees::WORKSPACE_CONF, &key)?
+        .map(|c| c.0)
+        .unwrap_or_default();
+    let lists = repo::scan::<IpListRecord>(store, trees::IP_LISTS, &key)?
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    Ok(WorkspacePolicy::compile(conf, lists))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(kind: &str, addrs: &[&str], enabled: bool) -> IpAccessListInfo {
+        IpAccessListInfo {
+            list_type: kind.into(),
+            ip_addresses: addrs.iter().map(|s| s.to_string()).collect(),
+            enabled,
+            ..Default::default()
+        }
+    }
+
+    fn enforced(lists: Vec<IpAccessListInfo>) -> WorkspacePolicy {
+        let conf = BTreeMap::from([(keys::ENABLE_IP_ACCESS_LISTS.to_string(), "true".to_string())]);
+        WorkspacePolicy::compile(conf, lists)
+    }
+
+    #[test]
+    fn block_wins_over_allow() {
+        let p = enforced(vec![
+            list("ALLOW", &["10.0.0.0/8"], true),
+            list("BLOCK", &["10.1.2.3"], true),
+        ]);
+        assert!(p.permits("10.9.9.9".parse().unwrap()));
+        assert!(!p.permits("10.1.2.3".parse().unwrap()));
+        assert!(!p.permits("192.168.1.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn no_allow_list_means_everyone_not_blocked() {
+        let p = enforced(vec![list("BLOCK", &["127.0.0.2"], true)]);
+        assert!(p.permits("127.0.0.1".parse().unwrap()));
+        assert!(!p.permits("::ffff:127.0.0.2".parse().unwrap()));
+    }
+
+    #[test]
+    fn disabled_lists_and_disabled_enforcement_permit() {
+        let p = enforced(vec![list("BLOCK", &["127.0.0.1"], false)]);
+        assert!(p.permits("127.0.0.1".parse().unwrap()));
+        let off =
+            WorkspacePolicy::compile(BTreeMap::new(), vec![list("BLOCK", &["127.0.0.1"], true)]);
+        assert!(off.permits("127.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn cidrs_are_validated() {
+        assert!(parse_net("10.0.0.0/8").is_ok());
+        assert!(parse_net("2001:db8::/32").is_ok());
+        assert!(parse_net("1.2.3.4").is_ok());
+        assert!(parse_net("10.0.0.1/8").is_err());
+        assert!(parse_net("300.1.1.1").is_err());
+        assert!(parse_net("1.2.3.4/33").is_err());
+        assert!(parse_net("banana").is_err());
+    }
+}

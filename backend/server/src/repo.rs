@@ -1,0 +1,69 @@
+//! Typed access to stored records on top of the byte-level store.
+
+use crate::error::ApiResult;
+use ironbrick_store::record::{decode, encode, Record};
+use ironbrick_store::{Store, StoreError, Tx};
+
+/// Tree names. Workspace-scoped trees key their entries by [`ws_key`] first.
+pub mod trees {
+    pub const META: &str = "meta";
+    pub const CREDENTIALS: &str = "credentials";
+    pub const STORAGE: &str = "storage_configurations";
+    pub const NETWORKS: &str = "networks";
+    pub const KEYS: &str = "customer_managed_keys";
+    pub const WORKSPACES: &str = "workspaces";
+    pub const TOKENS: &str = "tokens";
+    pub const TOKEN_HASHES: &str = "token_hashes";
+    pub const WORKSPACE_CONF: &str = "workspace_conf";
+    pub const IP_LISTS: &str = "ip_access_lists";
+    pub const SERVICE_PRINCIPALS: &str = "service_principals";
+    pub const AUDIT: &str = "audit";
+
+    /// Trees whose entries belong to one workspace and go with it.
+    pub const WORKSPACE_SCOPED: [&str; 4] = [TOKENS, WORKSPACE_CONF, IP_LISTS, SERVICE_PRINCIPALS];
+}
+
+/// The key prefix of everything a workspace owns: zero-padded so keys sort by workspace.
+pub fn ws_key(workspace_id: i64) -> String {
+    format!("w{workspace_id:020}/")
+}
+
+/// Reads one record.
+pub fn get<T: Record>(store: &Store, tree: &str, key: &str) -> ApiResult<Option<T>> {
+    match store.kv().get(tree, key.as_bytes())? {
+        Some(bytes) => Ok(Some(decode(&bytes)?)),
+        None => Ok(None),
+    }
+}
+
+/// Reads every record under `prefix`, in key order.
+pub fn scan<T: Record>(store: &Store, tree: &str, prefix: &str) -> ApiResult<Vec<T>> {
+    store
+        .kv()
+        .scan_prefix(tree, prefix.as_bytes())?
+        .into_iter()
+        .map(|(_, v)| decode(&v).map_err(Into::into))
+        .collect()
+}
+
+/// Reads one record inside a transaction.
+pub fn tx_get<T: Record>(tx: &mut dyn Tx, tree: &str, key: &str) -> Result<Option<T>, StoreError> {
+    tx.get(tree, key.as_bytes())?
+        .map(|b| decode(&b))
+        .transpose()
+}
+
+/// Writes one record inside a transaction.
+pub fn tx_put<T: Record>(
+    tx: &mut dyn Tx,
+    tree: &str,
+    key: &str,
+    value: &T,
+) -> Result<(), StoreError> {
+    tx.put(tree, key.as_bytes(), &encode(value)?)
+}
+
+/// Removes one record inside a transaction.
+pub fn tx_delete(tx: &mut dyn Tx, tree: &str, key: &str) -> Result<(), StoreError> {
+    tx.delete(tree, key.as_bytes())
+}

@@ -1,0 +1,86 @@
+//! `ironbrick serve`: open the store, bootstrap, listen, drain on SIGTERM.
+
+use crate::config::ServeArgs;
+use crate::state::{AppState, Settings};
+use anyhow::Context;
+use ironbrick_store::{SledStore, Store};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Runs the server until SIGTERM or Ctrl-C.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    create_private_dir(&args.data_dir)?;
+    let db_dir = args.data_dir.join("db");
+    let store =
+        Store::new(Arc::new(SledStore::open(&db_dir).with_context(|| {
+            format!("opening the store in {}", db_dir.display())
+        })?));
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let local = listener.local_addr()?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"))
+        .trim_end_matches('/')
+        .to_string();
+    let account_id = crate::bootstrap::ensure_account(
+        &store,
+        &args.data_dir,
+        &public_url,
+        args.account_id.as_deref(),
+        args.admin_token.as_deref(),
+    )?;
+    let settings = Settings {
+        public_url: public_url.clone(),
+        provisioning_delay: args.provisioning_delay,
+        trusted_proxies: args.trusted_proxies.clone(),
+    };
+    let state = AppState::new(store.clone(), account_id.clone(), settings);
+    let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    tracing::info!(%public_url, %account_id, data_dir = %args.data_dir.display(), "ironbrick is ready");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    store
+        .kv()
+        .flush()
+        .context("flushing the store on shutdown")?;
+    tracing::info!("ironbrick stopped");
+    Ok(())
+}
+
+fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested; draining");
+}

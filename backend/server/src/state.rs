@@ -1,0 +1,85 @@
+//! Shared application state.
+
+use crate::audit::Audit;
+use crate::policy::PolicyCache;
+use ipnet::IpNet;
+use ironbrick_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings fixed at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Base URL clients reach this server at, e.g. `http://127.0.0.1:8420`.
+    pub public_url: String,
+    /// How long a new workspace stays PROVISIONING.
+    pub provisioning_delay: Duration,
+    /// Peers whose `X-Forwarded-For` is trusted for the client address.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// Everything handlers share. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    account_id: String,
+    settings: Settings,
+    policies: PolicyCache,
+    audit: Audit,
+}
+
+impl AppState {
+    /// Builds the state over an opened store for the bootstrapped `account_id`.
+    pub fn new(store: Store, account_id: String, settings: Settings) -> Self {
+        let audit = Audit::new(store.clone());
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                account_id,
+                settings,
+                policies: PolicyCache::default(),
+                audit,
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The account this server hosts.
+    pub fn account_id(&self) -> &str {
+        &self.inner.account_id
+    }
+
+    /// Start-up settings.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// The per-workspace access policy cache.
+    pub fn policies(&self) -> &PolicyCache {
+        &self.inner.policies
+    }
+
+    /// The audit log.
+    pub fn audit(&self) -> &Audit {
+        &self.inner.audit
+    }
+
+    /// The workspace URL of `workspace_id`.
+    pub fn workspace_url(&self, workspace_id: i64) -> String {
+        format!("{}/w/{workspace_id}", self.inner.settings.public_url)
+    }
+
+    /// Makes committed writes durable before a 2xx answer.
+    pub async fn flush(&self) -> crate::error::ApiResult<()> {
+        Ok(self.inner.store.flush().await?)
+    }
+}
