@@ -1,0 +1,275 @@
+//! API benchmark: requests/s and p50/p99 latency of an authenticated GET with IP access lists
+//! enforced, and of token creation, with 10k and 100k tokens stored. Prints figures only; it
+//! never fails on time.
+//!
+//! Run: `cargo bench -p ironbrick --bench api` (env `BENCH_SECONDS`, default 5 per case;
+//! `BENCH_CONCURRENCY`, default 16).
+
+use ironbrick::model::{Principal, PrincipalKind, TokenScope};
+use ironbrick::state::{AppState, Settings};
+use ironbrick::tokens::{self, NewToken};
+use ironbrick_store::{SledStore, Store};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ADMIN_TOKEN: &str = "dapi-bench-admin-token-0123456789";
+
+struct Server {
+    host: String,
+    account: String,
+    _dir: tempfile::TempDir,
+    store: Store,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn start() -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::new(Arc::new(
+        SledStore::open(&dir.path().join("db")).expect("open"),
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let host = format!("http://{}", listener.local_addr().expect("addr"));
+    let account =
+        ironbrick::bootstrap::ensure_account(&store, dir.path(), &host, None, Some(ADMIN_TOKEN))
+            .expect("bootstrap");
+    let settings = Settings {
+        public_url: host.clone(),
+        provisioning_delay: Duration::ZERO,
+        trusted_proxies: Vec::new(),
+    };
+    let app = ironbrick::app(AppState::new(store.clone(), account.clone(), settings))
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    Server {
+        host,
+        account,
+        _dir: dir,
+        store,
+        task,
+    }
+}
+
+async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut req = http.request(method, url).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.expect("send");
+    let status = resp.status();
+    let text = resp.text().await.expect("body");
+    assert!(status.is_success(), "{url}: {status} {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).expect("json")
+    }
+}
+
+/// Creates a workspace with IP access lists enforced (an allow list holding loopback).
+async fn workspace(http: &reqwest::Client, s: &Server) -> i64 {
+    let acct = format!("{}/api/2.0/accounts/{}", s.host, s.account);
+    let post = reqwest::Method::POST;
+    let cred = call(http, post.clone(), &format!("{acct}/credentials"), ADMIN_TOKEN, Some(json!({
+        "credentials_name": "bench", "aws_credentials": {"sts_role": {"role_arn": "arn:aws:iam::123456789012:role/bench"}}
+    }))).await;
+    let storage = call(http, post.clone(), &format!("{acct}/storage-configurations"), ADMIN_TOKEN, Some(json!({
+        "storage_configuration_name": "bench", "root_bucket_info": {"bucket_name": "bench-bucket"}
+    }))).await;
+    let ws = call(http, post.clone(), &format!("{acct}/workspaces"), ADMIN_TOKEN, Some(json!({
+        "workspace_name": "bench", "aws_region": "us-east-1",
+        "credentials_id": cred["credentials_id"], "storage_configuration_id": storage["storage_configuration_id"]
+    }))).await;
+    let id = ws["workspace_id"].as_i64().expect("workspace_id");
+    let base = format!("{}/w/{id}/api/2.0", s.host);
+    call(
+        http,
+        post,
+        &format!("{base}/ip-access-lists"),
+        ADMIN_TOKEN,
+        Some(json!({
+            "label": "loopback", "list_type": "ALLOW", "ip_addresses": ["127.0.0.0/8", "10.0.0.0/8"]
+        })),
+    )
+    .await;
+    call(
+        http,
+        reqwest::Method::PATCH,
+        &format!("{base}/workspace-conf"),
+        ADMIN_TOKEN,
+        Some(json!({"enableIpAccessLists": "true"})),
+    )
+    .await;
+    id
+}
+
+/// Stores `n` tokens in the workspace directly, in batches.
+fn preload(store: &Store, ws: i64, n: usize) {
+    let owner = Principal {
+        id: 7,
+        name: "load@ironbrick.local".into(),
+        kind: PrincipalKind::User,
+        admin: false,
+    };
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let records: Vec<_> = chunk
+            .iter()
+            .map(|_| {
+                let value = tokens::generate_value();
+                tokens::record_for(
+                    &value,
+                    NewToken {
+                        scope: TokenScope::Workspace(ws),
+                        owner: owner.clone(),
+                        created_by: owner.clone(),
+                        comment: "preload".into(),
+                        lifetime_seconds: None,
+                    },
+                )
+            })
+            .collect();
+        store
+            .transact(|tx| records.iter().try_for_each(|r| tokens::tx_insert(tx, r)))
+            .expect("preload");
+    }
+    store.kv().flush().expect("flush");
+}
+
+struct Figures {
+    rps: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+async fn drive(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: String,
+    body: Option<Value>,
+    seconds: u64,
+    concurrency: usize,
+) -> Figures {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (http, method, url, token, body) = (
+            http.clone(),
+            method.clone(),
+            url.clone(),
+            token.clone(),
+            body.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                call(&http, method.clone(), &url, &token, body.clone()).await;
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    Figures {
+        rps: all.len() as f64 / elapsed,
+        p50: pct(0.50),
+        p99: pct(0.99),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let concurrency: usize = std::env::var("BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(16);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .expect("client");
+    println!("ironbrick API benchmark: {seconds}s per case, {concurrency} concurrent clients, sled store, fsync per write");
+    println!(
+        "{:>8} | {:<40} | {:>9} | {:>9} | {:>9}",
+        "tokens", "operation", "req/s", "p50", "p99"
+    );
+    let mut baseline: Option<(f64, f64)> = None;
+    for n in [10_000usize, 100_000] {
+        let s = start().await;
+        let ws = workspace(&http, &s).await;
+        let t = Instant::now();
+        preload(&s.store, ws, n);
+        let load = t.elapsed();
+        let base = format!("{}/w/{ws}/api/2.0", s.host);
+        let minted = call(
+            &http,
+            reqwest::Method::POST,
+            &format!("{base}/token/create"),
+            ADMIN_TOKEN,
+            Some(json!({"comment": "bench reader"})),
+        )
+        .await;
+        let reader = minted["token_value"].as_str().expect("token").to_string();
+        let get = drive(
+            &http,
+            reqwest::Method::GET,
+            format!("{base}/preview/scim/v2/Me"),
+            reader,
+            None,
+            seconds,
+            concurrency,
+        )
+        .await;
+        let create = drive(
+            &http,
+            reqwest::Method::POST,
+            format!("{base}/token/create"),
+            ADMIN_TOKEN.into(),
+            Some(json!({"comment": "bench", "lifetime_seconds": 3600})),
+            seconds,
+            concurrency,
+        )
+        .await;
+        for (name, f) in [
+            ("GET scim/Me (token auth + IP lists on)", &get),
+            ("POST token/create (durable)", &create),
+        ] {
+            println!(
+                "{n:>8} | {name:<40} | {:>9.0} | {:>9.2?} | {:>9.2?}",
+                f.rps, f.p50, f.p99
+            );
+        }
+        println!("{n:>8} | (preloading {n} tokens took {load:.2?})");
+        match baseline {
+            None => baseline = Some((get.rps, create.rps)),
+            Some((g, c)) => println!(
+                "ratio 100k/10k: GET req/s x{:.2}, token create req/s x{:.2} (1.00 = cost independent of stored tokens)",
+                get.rps / g,
+                create.rps / c
+            ),
+        }
+        s.task.abort();
+    }
+}
