@@ -136,7 +136,7 @@ pub async fn workspace(
     with_actor(resp, &token, ws_id)
 }
 
-type Denial = (ApiError, Option<TokenRecord>);
+type Denial = (ApiError, Option<Box<TokenRecord>>);
 
 fn admit(
     state: &AppState,
@@ -177,7 +177,7 @@ fn admit(
     if !valid_here {
         return Err((
             ApiError::unauthenticated("Invalid access token for this workspace."),
-            Some(token),
+            Some(Box::new(token)),
         ));
     }
     let ctx = WorkspaceCtx {

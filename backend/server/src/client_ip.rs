@@ -3,21 +3,25 @@
 
 use crate::policy::canonical;
 use crate::state::AppState;
+use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::net::{IpAddr, SocketAddr};
 
 /// The address a request comes from, as used by IP access lists and the audit log.
+/// Unspecified (`0.0.0.0`) when the transport gave none; IP access lists then deny.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
 /// Middleware: resolves [`ClientIp`] and stores it in the request extensions.
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let peer = req
-        .extensions()
+    let ext = req.extensions();
+    let peer = ext
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |c| canonical(c.0.ip()));
+        .map(|c| c.0)
+        .or_else(|| ext.get::<MockConnectInfo<SocketAddr>>().map(|c| c.0))
+        .map_or(IpAddr::from([0, 0, 0, 0]), |a| canonical(a.ip()));
     let ip = forwarded(&state, peer, &req).unwrap_or(peer);
     req.extensions_mut().insert(ClientIp(ip));
     next.run(req).await

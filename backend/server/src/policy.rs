@@ -81,6 +81,9 @@ impl WorkspacePolicy {
             return true;
         }
         let ip = canonical(ip);
+        if ip.is_unspecified() {
+            return false;
+        }
         if self.block.iter().any(|n| n.contains(&ip)) {
             return false;
         }
