@@ -25,6 +25,8 @@ pub enum ErrorCode {
     QuotaExceeded,
     /// 400: the object is in a state that does not allow the operation.
     InvalidState,
+    /// 400: a directory with children was deleted without `recursive`.
+    DirectoryNotEmpty,
     /// 401: no credentials, or credentials that are not valid.
     Unauthenticated,
     /// 403: the caller is authenticated but not allowed to do this (or not from this address).
@@ -55,6 +57,7 @@ impl ErrorCode {
             Self::MalformedRequest => "MALFORMED_REQUEST",
             Self::QuotaExceeded => "QUOTA_EXCEEDED",
             Self::InvalidState => "INVALID_STATE",
+            Self::DirectoryNotEmpty => "DIRECTORY_NOT_EMPTY",
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::PermissionDenied => "PERMISSION_DENIED",
             Self::ResourceDoesNotExist => "RESOURCE_DOES_NOT_EXIST",
@@ -74,7 +77,8 @@ impl ErrorCode {
             Self::InvalidParameterValue
             | Self::MalformedRequest
             | Self::QuotaExceeded
-            | Self::InvalidState => 400,
+            | Self::InvalidState
+            | Self::DirectoryNotEmpty => 400,
             Self::Unauthenticated => 401,
             Self::PermissionDenied => 403,
             Self::ResourceDoesNotExist | Self::EndpointNotFound => 404,
@@ -92,11 +96,12 @@ impl ErrorCode {
     }
 }
 
-const ALL: [ErrorCode; 14] = [
+const ALL: [ErrorCode; 15] = [
     ErrorCode::InvalidParameterValue,
     ErrorCode::MalformedRequest,
     ErrorCode::QuotaExceeded,
     ErrorCode::InvalidState,
+    ErrorCode::DirectoryNotEmpty,
     ErrorCode::Unauthenticated,
     ErrorCode::PermissionDenied,
     ErrorCode::ResourceDoesNotExist,

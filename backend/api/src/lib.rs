@@ -11,8 +11,10 @@ pub mod account;
 pub mod error;
 pub mod ip_access_lists;
 pub mod scim;
+pub mod secrets;
 pub mod tokens;
 pub mod workspace_conf;
+pub mod workspace_objects;
 
 #[cfg(feature = "client")]
 pub mod client;

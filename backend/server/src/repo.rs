@@ -18,9 +18,22 @@ pub mod trees {
     pub const IP_LISTS: &str = "ip_access_lists";
     pub const SERVICE_PRINCIPALS: &str = "service_principals";
     pub const AUDIT: &str = "audit";
+    pub const WS_OBJECTS: &str = "ws_objects";
+    pub const WS_CONTENT: &str = "ws_content";
+    pub const SECRET_SCOPES: &str = "secret_scopes";
+    pub const SECRETS: &str = "secrets";
 
     /// Trees whose entries belong to one workspace and go with it.
-    pub const WORKSPACE_SCOPED: [&str; 4] = [TOKENS, WORKSPACE_CONF, IP_LISTS, SERVICE_PRINCIPALS];
+    pub const WORKSPACE_SCOPED: [&str; 8] = [
+        TOKENS,
+        WORKSPACE_CONF,
+        IP_LISTS,
+        SERVICE_PRINCIPALS,
+        WS_OBJECTS,
+        WS_CONTENT,
+        SECRET_SCOPES,
+        SECRETS,
+    ];
 }
 
 /// The key prefix of everything a workspace owns: zero-padded so keys sort by workspace.
