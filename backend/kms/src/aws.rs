@@ -13,9 +13,14 @@ use tokio::sync::Mutex;
 /// The region of each call is taken from the key ARN; credentials come from the usual AWS
 /// chain (environment, profile, SSO, instance role). `endpoint` overrides the service URL, for
 /// moto's server or LocalStack.
+///
+/// Emulators do not always enforce key state: moto answers Decrypt under a disabled key. So
+/// when an endpoint override is set, each unwrap first asks DescribeKey and refuses a key whose
+/// state is not `Enabled` (one extra call per DEK-cache miss; real AWS refuses by itself).
 #[derive(Debug)]
 pub struct AwsKms {
     endpoint: Option<String>,
+    verify_key_state: bool,
     clients: Mutex<HashMap<String, Client>>,
 }
 
@@ -23,6 +28,7 @@ impl AwsKms {
     /// A KMS client factory; clients are built per region on first use.
     pub fn new(endpoint: Option<String>) -> Self {
         Self {
+            verify_key_state: endpoint.is_some(),
             endpoint,
             clients: Mutex::new(HashMap::new()),
         }
@@ -123,9 +129,27 @@ impl KeyWrapper for AwsKms {
         wrapped: &WrappedKey,
         context: &EncryptionContext,
     ) -> Result<DataKey, KmsError> {
-        let out = self
-            .client(key)
-            .await?
+        let client = self.client(key).await?;
+        if self.verify_key_state {
+            let described = client
+                .describe_key()
+                .key_id(&key.0)
+                .send()
+                .await
+                .map_err(|e| classify(key, e))?;
+            let state = described
+                .key_metadata()
+                .and_then(|m| m.key_state())
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            if state != "Enabled" {
+                return Err(KmsError::Refused {
+                    key: key.0.clone(),
+                    reason: format!("key state is {state}"),
+                });
+            }
+        }
+        let out = client
             .decrypt()
             .key_id(&key.0)
             .ciphertext_blob(Blob::new(wrapped.0.clone()))
