@@ -41,8 +41,15 @@ async fn start() -> Server {
         provisioning_delay: Duration::ZERO,
         trusted_proxies: Vec::new(),
     };
-    let app = ironbrick::app(AppState::new(store.clone(), account.clone(), settings))
-        .into_make_service_with_connect_info::<SocketAddr>();
+    let envelope =
+        ironbrick::keys::local_envelope(dir.path(), Duration::from_secs(300)).expect("kms");
+    let app = ironbrick::app(AppState::new(
+        store.clone(),
+        account.clone(),
+        settings,
+        envelope,
+    ))
+    .into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
     });

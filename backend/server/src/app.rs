@@ -23,6 +23,7 @@ pub fn app(state: AppState) -> Router {
         workspace::routes().route_layer(from_fn_with_state(state.clone(), auth::workspace));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .route("/.well-known/databricks-config", get(host_metadata))
         .route(
             "/w/{workspace_id}/.well-known/databricks-config",
@@ -49,6 +50,18 @@ async fn host_metadata(
         workspace_id: params.get("workspace_id").cloned(),
         cloud: "aws".into(),
     })
+}
+
+async fn metrics(
+    State(state): State<AppState>,
+) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        state.vault().envelope().metrics().render(),
+    )
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> ApiError {

@@ -23,6 +23,39 @@ pub enum Command {
     /// <data-dir>/bootstrap.json (mode 0600) with `host`, `account_id` and `token`.
     /// GET /healthz answers 200 when ready; SIGTERM drains requests and flushes the store.
     Serve(ServeArgs),
+    /// Manage the embedded development key store (`--kms local`) of a data dir: list, create,
+    /// disable and enable keys. A running server sees changes at once (after its cached data
+    /// keys expire, `--dek-cache-ttl`).
+    Kms(KmsArgs),
+}
+
+/// Flags of `ironbrick kms`.
+#[derive(Debug, Clone, Args)]
+pub struct KmsArgs {
+    /// The server's data directory.
+    #[arg(long, env = "IRONBRICK_DATA_DIR", default_value = "./ironbrick-data")]
+    pub data_dir: PathBuf,
+
+    #[command(subcommand)]
+    pub command: KmsCommand,
+}
+
+/// Local key store commands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum KmsCommand {
+    /// List keys and whether they are enabled.
+    List,
+    /// Create a key and print its ARN.
+    CreateKey {
+        /// AWS region named in the ARN (customer keys for notebooks must be in us-east-1,
+        /// us-east-2 or us-west-2).
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
+    /// Disable a key: reads and writes of protected data fail once cached keys expire.
+    Disable { arn: String },
+    /// Enable a key again: access returns without a restart.
+    Enable { arn: String },
 }
 
 /// Which key management service wraps workspace data keys.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod ids;
 pub mod json;
+pub mod keys;
 pub mod model;
 pub mod policy;
 pub mod repo;
@@ -19,6 +20,7 @@ pub mod state;
 pub mod time;
 pub mod tokens;
 pub mod validate;
+pub mod vault;
 pub mod workspace;
 
 pub use app::app;

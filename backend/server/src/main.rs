@@ -13,6 +13,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => ironbrick::serve::run(args).await,
+        Command::Kms(args) => ironbrick::keys::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -72,9 +72,20 @@ pub struct WorkspaceRecord {
     pub storage_customer_managed_key_id: Option<String>,
     pub private_access_settings_id: Option<String>,
     pub custom_tags: Option<BTreeMap<String, String>>,
+    /// The workspace's data key, wrapped by its managed-services CMK (or the platform key).
+    #[serde(default)]
+    pub dmk: Option<StoredDmk>,
 }
 
 impl Record for WorkspaceRecord {}
+
+/// A workspace data key as stored: only ever wrapped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredDmk {
+    /// The CMK's ARN; `None` for the platform key.
+    pub key_arn: Option<String>,
+    pub wrapped: ironbrick_kms::WrappedKey,
+}
 
 /// Where a token is valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

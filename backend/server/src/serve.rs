@@ -37,9 +37,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         provisioning_delay: args.provisioning_delay,
         trusted_proxies: args.trusted_proxies.clone(),
     };
-    let state = AppState::new(store.clone(), account_id.clone(), settings);
+    let envelope = crate::keys::envelope(&args)?;
+    let state = AppState::new(store.clone(), account_id.clone(), settings, envelope);
     let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    tracing::info!(%public_url, %account_id, data_dir = %args.data_dir.display(), "ironbrick is ready");
+    tracing::info!(%public_url, %account_id, data_dir = %args.data_dir.display(), kms = ?args.kms, "ironbrick is ready");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -2,7 +2,9 @@
 
 use crate::audit::Audit;
 use crate::policy::PolicyCache;
+use crate::vault::Vault;
 use ipnet::IpNet;
+use ironbrick_kms::Envelope;
 use ironbrick_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,11 +33,17 @@ struct Inner {
     settings: Settings,
     policies: PolicyCache,
     audit: Audit,
+    vault: Vault,
 }
 
 impl AppState {
     /// Builds the state over an opened store for the bootstrapped `account_id`.
-    pub fn new(store: Store, account_id: String, settings: Settings) -> Self {
+    pub fn new(
+        store: Store,
+        account_id: String,
+        settings: Settings,
+        envelope: Arc<Envelope>,
+    ) -> Self {
         let audit = Audit::new(store.clone());
         Self {
             inner: Arc::new(Inner {
@@ -44,6 +52,7 @@ impl AppState {
                 settings,
                 policies: PolicyCache::default(),
                 audit,
+                vault: Vault::new(envelope),
             }),
         }
     }
@@ -66,6 +75,11 @@ impl AppState {
     /// The per-workspace access policy cache.
     pub fn policies(&self) -> &PolicyCache {
         &self.inner.policies
+    }
+
+    /// Envelope encryption of workspace data.
+    pub fn vault(&self) -> &Vault {
+        &self.inner.vault
     }
 
     /// The audit log.

@@ -19,6 +19,7 @@ const ADMIN: &str = "dapi-test-admin-token-000000000000";
 struct Api {
     state: AppState,
     account: String,
+    _dir: tempfile::TempDir,
 }
 
 impl Api {
@@ -39,8 +40,14 @@ impl Api {
             trusted_proxies: Vec::new(),
         };
         Self {
-            state: AppState::new(store, account.clone(), settings),
+            state: AppState::new(
+                store,
+                account.clone(),
+                settings,
+                ironbrick::keys::local_envelope(dir.path(), Duration::from_secs(300)).unwrap(),
+            ),
             account,
+            _dir: dir,
         }
     }
 

@@ -120,7 +120,7 @@ async fn create(
     }
     let now = now_ms();
     let delay = i64::try_from(state.settings().provisioning_delay.as_millis()).unwrap_or(i64::MAX);
-    let record = WorkspaceRecord {
+    let mut record = WorkspaceRecord {
         workspace_id: crate::ids::workspace_id(),
         workspace_name: name,
         aws_region: Some(region),
@@ -137,10 +137,36 @@ async fn create(
         storage_customer_managed_key_id: nonblank(req.storage_customer_managed_key_id),
         private_access_settings_id: nonblank(req.private_access_settings_id),
         custom_tags: req.custom_tags,
+        dmk: None,
     };
+    let key_arn = state
+        .store()
+        .transact(|tx| managed_services_key_arn(tx, &record))?;
+    record.dmk = Some(
+        state
+            .vault()
+            .new_dmk(record.workspace_id, key_arn.as_deref())
+            .await?,
+    );
     state.store().transact(|tx| insert(tx, &record))?;
     state.flush().await?;
     Ok(Json(render(&state, &record)))
+}
+
+/// Validates the workspace's managed-services key (before any KMS call) and returns its ARN.
+fn managed_services_key_arn(tx: &mut dyn Tx, w: &WorkspaceRecord) -> ApiResult<Option<String>> {
+    let Some(key_id) = &w.managed_services_customer_managed_key_id else {
+        return Ok(None);
+    };
+    let region = w.aws_region.clone().unwrap_or_default();
+    check_key(tx, CMK_FIELDS[0], key_id, "MANAGED_SERVICES", &region)?;
+    let key = repo::tx_get::<KeyRecord>(tx, trees::KEYS, key_id)?.ok_or_else(|| {
+        ApiError::invalid(format!(
+            "{}: customer-managed key {key_id} does not exist.",
+            CMK_FIELDS[0]
+        ))
+    })?;
+    Ok(Some(key.0.aws_key_info.key_arn))
 }
 
 fn insert(tx: &mut dyn Tx, w: &WorkspaceRecord) -> ApiResult<()> {
@@ -157,6 +183,7 @@ fn insert(tx: &mut dyn Tx, w: &WorkspaceRecord) -> ApiResult<()> {
         )?;
     }
     attach_references(tx, w, None)?;
+    crate::workspace::objects::seed(tx, w.workspace_id)?;
     repo::tx_put(tx, trees::WORKSPACES, &ws_key(w.workspace_id), w)?;
     Ok(())
 }
@@ -471,6 +498,7 @@ async fn delete(
         Ok::<_, ApiError>(())
     })?;
     state.policies().invalidate(id);
+    state.vault().envelope().forget(id);
     state.flush().await?;
     Ok(Json(Empty {}))
 }

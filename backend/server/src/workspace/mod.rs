@@ -3,6 +3,9 @@
 mod conf;
 mod ip_access_lists;
 mod me;
+pub mod objects;
+mod paths;
+mod secrets;
 mod token_management;
 mod tokens;
 
@@ -17,4 +20,6 @@ pub fn routes() -> Router<AppState> {
         .merge(token_management::routes())
         .merge(conf::routes())
         .merge(ip_access_lists::routes())
+        .merge(objects::routes())
+        .merge(secrets::routes())
 }
