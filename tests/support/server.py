@@ -1,0 +1,138 @@
+"""Start and stop the ironbrick backend (and moto's KMS server) for tests, by PID."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def binary(name: str, env_var: str) -> Path:
+    override = os.environ.get(env_var)
+    path = Path(override) if override else REPO / "target" / "debug" / name
+    if not path.exists():
+        raise RuntimeError(
+            f"{path} does not exist: build it with `cargo build -p {name}` "
+            f"(or point {env_var} at a binary)"
+        )
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on port {port}")
+
+
+def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+    if proc.poll() is not None:
+        return
+    os.kill(proc.pid, sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@dataclass
+class Backend:
+    """A running backend: its URL, account, admin token and data dir."""
+
+    data_dir: Path
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    host: str = ""
+    account_id: str = ""
+    token: str = ""
+
+    def start(self) -> "Backend":
+        self.port = self.port or free_port()
+        log = open(self.data_dir.parent / f"ironbrick-{self.port}.log", "ab")
+        cmd = [str(binary("ironbrick", "IRONBRICK_BIN")), "serve", "--listen", f"127.0.0.1:{self.port}",
+               "--data-dir", str(self.data_dir), *self.args]
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, env={**os.environ, **self.env})
+        wait_port(self.port, self.proc, "ironbrick")
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.05)
+        boot = json.loads((self.data_dir / "bootstrap.json").read_text())
+        self.host, self.account_id, self.token = boot["host"], boot["account_id"], boot["token"]
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is not None:
+            stop(self.proc, sig)
+            self.proc = None
+
+    def restart(self) -> "Backend":
+        self.stop()
+        return self.start()
+
+    def ws_url(self, workspace_id: int) -> str:
+        return f"{self.host}/w/{workspace_id}"
+
+
+def new_backend(*args: str, env: dict[str, str] | None = None) -> Backend:
+    root = Path(tempfile.mkdtemp(prefix="ironbrick-test-"))
+    return Backend(data_dir=root / "data", args=list(args), env=env or {}).start()
+
+
+def remove(backend: Backend) -> None:
+    backend.stop()
+    shutil.rmtree(backend.data_dir.parent, ignore_errors=True)
+
+
+def venv_tool(name: str, install_hint: str) -> Path:
+    """A tool from the test venv (the one running pytest), or a clear failure."""
+    candidates = [Path(os.environ.get("VIRTUAL_ENV", "")) / "bin" / name, REPO / ".venv" / "bin" / name,
+                  Path(shutil.which(name) or "/nonexistent")]
+    for c in candidates:
+        if c.exists():
+            return c
+    raise RuntimeError(f"{name} not found: {install_hint}")
+
+
+class Moto:
+    """moto's server on 127.0.0.1, stopped by PID."""
+
+    def __init__(self) -> None:
+        exe = venv_tool("moto_server", "run `.venv/bin/pip install 'moto[server]'` (scripts/test does)")
+        self.port = free_port()
+        self.proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(self.port, self.proc, "moto_server")
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        stop(self.proc)
