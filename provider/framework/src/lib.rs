@@ -1,1 +1,39 @@
-//! Placeholder until the crate lands.
+//! A framework for Terraform providers speaking plugin protocol v6.
+//!
+//! This crate is the only code that sees protobuf. It runs the go-plugin handshake with
+//! AutoMTLS ([`serve`]), answers every tfplugin6 RPC (failures become diagnostics, never gRPC
+//! errors), converts msgpack `DynamicValue`s to [`Dyn`] values with an explicit unknown, and
+//! implements Terraform's plan semantics (computed attributes unknown on create, prior state
+//! kept where nothing changed, RequiresReplace paths). Providers implement [`Provider`],
+//! [`Resource`] and [`DataSource`] against typed accessors ([`Value`], [`Obj`]).
+
+pub mod proto {
+    //! Generated protocol types.
+    #![allow(missing_docs, missing_debug_implementations, clippy::all)]
+    pub mod tfplugin6 {
+        tonic::include_proto!("tfplugin6");
+    }
+    pub mod plugin {
+        tonic::include_proto!("plugin");
+    }
+}
+
+mod convert;
+mod diag;
+mod handshake;
+mod plan;
+mod provider;
+mod schema;
+mod service;
+mod tls;
+mod value;
+
+pub use diag::{Diagnostics, Path, Step};
+pub use handshake::{serve, ServeError};
+pub use provider::{DataSource, PlanRequest, Provider, Resource};
+pub use schema::{Attr, Block, Kind, NestedBlock, Nesting, Schema, Ty};
+pub use tls::TlsError;
+pub use value::{DecodeError, Dyn, Obj, Value};
+
+/// Re-exported for implementors of the traits.
+pub use async_trait::async_trait;
