@@ -45,6 +45,10 @@ fn mark(block: &Block, proposed: &Dyn, config: &Dyn, prior: &Dyn, changed: bool)
         if !unset {
             continue;
         }
+        if let Some(d) = &a.default {
+            out.insert(a.name.to_owned(), d.clone());
+            continue;
+        }
         let creating = old.is_none();
         if creating || (a.volatile && changed) {
             out.insert(a.name.to_owned(), Dyn::Unknown);
@@ -117,6 +121,7 @@ mod tests {
                 Attr::computed("id", Ty::String, ""),
                 Attr::computed("updated", Ty::Number, "").volatile(),
                 Attr::optional_computed("region", Ty::String, ""),
+                Attr::optional("enabled", Ty::Bool, "").default(true),
             ],
         )
         .with_block(NestedBlock::single_list(
@@ -144,6 +149,7 @@ mod tests {
         let m = planned.as_map().unwrap();
         assert!(m["id"].is_unknown() && m["region"].is_unknown());
         assert_eq!(m["name"], Dyn::from("a"));
+        assert_eq!(m["enabled"], Dyn::Bool(true));
         assert!(m["token"].as_list().unwrap()[0].as_map().unwrap()["value"].is_unknown());
         assert!(replace.is_empty());
     }
@@ -155,6 +161,7 @@ mod tests {
             ("id", "1".into()),
             ("updated", Dyn::Int(5)),
             ("region", "r".into()),
+            ("enabled", true.into()),
         ]);
         let config = obj(&[("name", "a".into())]);
         let (planned, replace) = plan(&block(), &prior, &prior, &config);

@@ -102,6 +102,8 @@ pub struct Attr {
     /// A computed value that the provider may change on update: it becomes unknown in the plan
     /// whenever anything else changes. Other computed values keep their prior state.
     pub volatile: bool,
+    /// The value planned when the configuration leaves the attribute unset.
+    pub default: Option<Dyn>,
     /// Shown by `terraform providers schema` and language servers.
     pub description: &'static str,
 }
@@ -115,6 +117,7 @@ impl Attr {
             sensitive: false,
             force_new: false,
             volatile: false,
+            default: None,
             description,
         }
     }
@@ -154,6 +157,16 @@ impl Attr {
     /// Marks a computed attribute as changing whenever the resource is updated.
     pub fn volatile(mut self) -> Self {
         self.volatile = true;
+        self
+    }
+
+    /// Plans `v` when the configuration leaves the attribute unset (the attribute becomes
+    /// optional and computed, as Terraform requires of defaulted attributes).
+    pub fn default(mut self, v: impl Into<Dyn>) -> Self {
+        self.default = Some(v.into());
+        if self.kind == Kind::Optional {
+            self.kind = Kind::OptionalComputed;
+        }
         self
     }
 

@@ -1,0 +1,39 @@
+//! Managed resources, one module per object type.
+
+mod directory;
+mod ip_access_list;
+mod mws_credentials;
+mod mws_customer_managed_keys;
+mod mws_networks;
+mod mws_storage_configurations;
+mod mws_workspaces;
+mod notebook;
+mod obo_token;
+mod secret;
+mod secret_scope;
+mod token;
+mod workspace_conf;
+
+use crate::common::Conn;
+use std::sync::Arc;
+use tf_framework::Resource;
+
+/// Every resource type the provider serves.
+pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn Resource>> {
+    let c = || conn.clone();
+    vec![
+        Arc::new(mws_credentials::MwsCredentials(c())),
+        Arc::new(mws_storage_configurations::MwsStorageConfigurations(c())),
+        Arc::new(mws_networks::MwsNetworks(c())),
+        Arc::new(mws_customer_managed_keys::MwsCustomerManagedKeys(c())),
+        Arc::new(mws_workspaces::MwsWorkspaces(c())),
+        Arc::new(token::Token(c())),
+        Arc::new(obo_token::OboToken(c())),
+        Arc::new(workspace_conf::WorkspaceConfResource(c())),
+        Arc::new(ip_access_list::IpAccessList(c())),
+        Arc::new(notebook::Notebook(c())),
+        Arc::new(directory::Directory(c())),
+        Arc::new(secret_scope::SecretScope(c())),
+        Arc::new(secret::Secret(c())),
+    ]
+}

@@ -1,0 +1,187 @@
+//! `databricks_mws_customer_managed_keys`: a KMS key registered for managed services and/or
+//! workspace storage. Immutable: any change replaces it.
+
+use crate::common::{account, delete_url, get_opt, report, split_account_id, Conn};
+use crate::validate::{check, kms_key_arn, one_of, region};
+use ironbrick_api::account::{
+    AwsKeyInfo, CreateCustomerManagedKeyRequest, CustomerManagedKey, KEY_USE_CASES,
+};
+use std::sync::Arc;
+use tf_framework::{
+    async_trait, Attr, Block, Diagnostics, NestedBlock, Obj, Path, Resource, Schema, Ty, Value,
+};
+
+pub struct MwsCustomerManagedKeys(pub Arc<Conn>);
+
+fn state(k: CustomerManagedKey) -> Obj {
+    let mut info = Obj::new();
+    info.set("key_arn", k.aws_key_info.key_arn)
+        .set("key_alias", k.aws_key_info.key_alias)
+        .set("key_region", k.aws_key_info.key_region)
+        .set(
+            "reuse_key_for_cluster_volumes",
+            k.aws_key_info.reuse_key_for_cluster_volumes,
+        );
+    let mut o = Obj::new();
+    o.set(
+        "id",
+        format!("{}/{}", k.account_id, k.customer_managed_key_id),
+    )
+    .set("account_id", k.account_id)
+    .set("customer_managed_key_id", k.customer_managed_key_id)
+    .set("use_cases", k.use_cases)
+    .set("creation_time", k.creation_time)
+    .set_block("aws_key_info", Some(info));
+    o
+}
+
+fn url(base: &str, o: &Obj) -> String {
+    format!(
+        "{base}/customer-managed-keys/{}",
+        o.str("customer_managed_key_id")
+    )
+}
+
+#[async_trait]
+impl Resource for MwsCustomerManagedKeys {
+    fn type_name(&self) -> &'static str {
+        "databricks_mws_customer_managed_keys"
+    }
+
+    fn schema(&self) -> Schema {
+        let info = Block::new(
+            "The AWS KMS key.",
+            vec![
+                Attr::required("key_arn", Ty::String, "KMS key ARN.").force_new(),
+                Attr::optional("key_alias", Ty::String, "KMS key alias.").force_new(),
+                Attr::optional_computed(
+                    "key_region",
+                    Ty::String,
+                    "Region of the key (from the ARN).",
+                )
+                .force_new(),
+                Attr::optional_computed(
+                    "reuse_key_for_cluster_volumes",
+                    Ty::Bool,
+                    "Also encrypt cluster volumes (STORAGE only).",
+                )
+                .force_new(),
+            ],
+        );
+        Schema::new(
+            Block::new(
+                "A customer-managed key configuration.",
+                vec![
+                    Attr::computed(
+                        "id",
+                        Ty::String,
+                        "`<account_id>/<customer_managed_key_id>`.",
+                    ),
+                    Attr::optional_computed(
+                        "account_id",
+                        Ty::String,
+                        "Account id (defaults to the provider's).",
+                    )
+                    .force_new(),
+                    Attr::required(
+                        "use_cases",
+                        Ty::list_of_strings(),
+                        "`MANAGED_SERVICES` and/or `STORAGE`.",
+                    )
+                    .force_new(),
+                    Attr::computed(
+                        "customer_managed_key_id",
+                        Ty::String,
+                        "Key configuration id.",
+                    ),
+                    Attr::computed(
+                        "creation_time",
+                        Ty::Number,
+                        "Creation time (ms since the epoch).",
+                    ),
+                ],
+            )
+            .with_block(
+                NestedBlock::single_list("aws_key_info", info)
+                    .required()
+                    .force_new(),
+            ),
+        )
+    }
+
+    fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
+        if let Value::Known(cases) = config.strings("use_cases") {
+            if cases.is_empty() {
+                diags.error_at(
+                    Path::attr("use_cases"),
+                    "Invalid use_cases",
+                    "At least one use case is required.",
+                );
+            }
+            for c in cases {
+                if let Err(why) = one_of(&KEY_USE_CASES)(&c) {
+                    diags.error_at(Path::attr("use_cases"), "Invalid use_cases", why);
+                }
+            }
+        }
+        if let Some(info) = config.block("aws_key_info") {
+            let at = Path::attr("aws_key_info").index(0);
+            check(
+                &info,
+                "key_arn",
+                at.clone().then("key_arn"),
+                diags,
+                kms_key_arn,
+            );
+            check(&info, "key_region", at.then("key_region"), diags, region);
+        }
+    }
+
+    async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {
+        let (client, base) = account(&self.0, &planned, diags)?;
+        let info = planned.block("aws_key_info").unwrap_or_default();
+        let req = CreateCustomerManagedKeyRequest {
+            aws_key_info: Some(AwsKeyInfo {
+                key_arn: info.str("key_arn").to_owned(),
+                key_alias: info.opt_str("key_alias"),
+                key_region: info.opt_str("key_region"),
+                reuse_key_for_cluster_volumes: info.bool("reuse_key_for_cluster_volumes").known(),
+            }),
+            use_cases: planned.strings("use_cases").known().unwrap_or_default(),
+        };
+        let url = format!("{base}/customer-managed-keys");
+        match client.post::<_, CustomerManagedKey>(&url, &req).await {
+            Ok(k) => Some(state(k)),
+            Err(e) => {
+                report(diags, "register the customer-managed key", &e);
+                None
+            }
+        }
+    }
+
+    async fn read(&self, st: Obj, diags: &mut Diagnostics) -> Option<Obj> {
+        let (client, base) = account(&self.0, &st, diags)?;
+        match get_opt(&client, &url(&base, &st), "the customer-managed key", diags).await {
+            Ok(found) => found.map(state),
+            Err(()) => Some(st),
+        }
+    }
+
+    async fn update(&self, _prior: Obj, planned: Obj, _diags: &mut Diagnostics) -> Option<Obj> {
+        Some(planned)
+    }
+
+    async fn delete(&self, st: Obj, diags: &mut Diagnostics) {
+        if let Some((client, base)) = account(&self.0, &st, diags) {
+            delete_url(&client, &url(&base, &st), "the customer-managed key", diags).await;
+        }
+    }
+
+    fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
+        let (acct, kid) = split_account_id(id);
+        let mut o = Obj::new();
+        o.set("account_id", acct)
+            .set("customer_managed_key_id", kid);
+        Some(o)
+    }
+}

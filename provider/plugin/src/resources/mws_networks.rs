@@ -1,0 +1,198 @@
+//! `databricks_mws_networks`: a customer-managed VPC (vpc_id, subnet_ids, security_group_ids).
+
+use crate::common::{account, delete_url, get_opt, list_or_null, report, split_account_id, Conn};
+use ironbrick_api::account::{CreateNetworkRequest, Network, NetworkVpcEndpoints};
+use std::sync::Arc;
+use tf_framework::{
+    async_trait, Attr, Block, Diagnostics, NestedBlock, Obj, Path, Resource, Schema, Ty, Value,
+};
+
+pub struct MwsNetworks(pub Arc<Conn>);
+
+fn state(n: Network) -> Obj {
+    let mut o = Obj::new();
+    o.set("id", format!("{}/{}", n.account_id, n.network_id))
+        .set("account_id", n.account_id)
+        .set("network_id", n.network_id)
+        .set("network_name", n.network_name)
+        .set("vpc_id", n.vpc_id)
+        .set("subnet_ids", list_or_null(n.subnet_ids))
+        .set("security_group_ids", list_or_null(n.security_group_ids))
+        .set("vpc_status", n.vpc_status)
+        .set("workspace_id", n.workspace_id)
+        .set("creation_time", n.creation_time);
+    let endpoints = n
+        .vpc_endpoints
+        .filter(|e| !e.rest_api.is_empty() || !e.dataplane_relay.is_empty())
+        .map(|e| {
+            let mut b = Obj::new();
+            b.set("rest_api", e.rest_api)
+                .set("dataplane_relay", e.dataplane_relay);
+            b
+        });
+    o.set_block("vpc_endpoints", endpoints);
+    o
+}
+
+fn url(base: &str, o: &Obj) -> String {
+    format!("{base}/networks/{}", o.str("network_id"))
+}
+
+fn strings(o: &Obj, name: &str) -> Vec<String> {
+    o.strings(name).known().unwrap_or_default()
+}
+
+fn check_ids(o: &Obj, name: &str, prefix: &str, diags: &mut Diagnostics) {
+    let ids = match o.strings(name) {
+        Value::Known(ids) => ids,
+        _ => match o.string(name) {
+            Value::Known(id) => vec![id],
+            _ => return,
+        },
+    };
+    for id in ids {
+        let hex = id.strip_prefix(prefix).unwrap_or("");
+        if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            diags.error_at(
+                Path::attr(name),
+                format!("Invalid {name}"),
+                format!("{id:?} is not an AWS id of the form {prefix}<hex>."),
+            );
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for MwsNetworks {
+    fn type_name(&self) -> &'static str {
+        "databricks_mws_networks"
+    }
+
+    fn schema(&self) -> Schema {
+        let endpoints = Block::new(
+            "PrivateLink endpoints.",
+            vec![
+                Attr::required("rest_api", Ty::set_of_strings(), "REST API endpoint ids."),
+                Attr::required(
+                    "dataplane_relay",
+                    Ty::set_of_strings(),
+                    "Relay endpoint ids.",
+                ),
+            ],
+        );
+        Schema::new(
+            Block::new(
+                "A network configuration: a customer-managed VPC.",
+                vec![
+                    Attr::computed("id", Ty::String, "`<account_id>/<network_id>`."),
+                    Attr::optional_computed(
+                        "account_id",
+                        Ty::String,
+                        "Account id (defaults to the provider's).",
+                    )
+                    .force_new(),
+                    Attr::required("network_name", Ty::String, "Name of the configuration.")
+                        .force_new(),
+                    Attr::optional("vpc_id", Ty::String, "VPC id (`vpc-…`).").force_new(),
+                    Attr::optional(
+                        "subnet_ids",
+                        Ty::set_of_strings(),
+                        "Subnet ids (`subnet-…`), at least two.",
+                    )
+                    .force_new(),
+                    Attr::optional(
+                        "security_group_ids",
+                        Ty::set_of_strings(),
+                        "Security group ids (`sg-…`).",
+                    )
+                    .force_new(),
+                    Attr::computed("network_id", Ty::String, "Network configuration id."),
+                    Attr::computed(
+                        "vpc_status",
+                        Ty::String,
+                        "`UNATTACHED` until a workspace uses it, then `VALID`.",
+                    ),
+                    Attr::computed(
+                        "workspace_id",
+                        Ty::Number,
+                        "The workspace using this network.",
+                    ),
+                    Attr::computed(
+                        "creation_time",
+                        Ty::Number,
+                        "Creation time (ms since the epoch).",
+                    ),
+                ],
+            )
+            .with_block(NestedBlock::single_list("vpc_endpoints", endpoints).force_new()),
+        )
+    }
+
+    fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
+        check_ids(config, "vpc_id", "vpc-", diags);
+        check_ids(config, "subnet_ids", "subnet-", diags);
+        check_ids(config, "security_group_ids", "sg-", diags);
+    }
+
+    async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {
+        let (client, base) = account(&self.0, &planned, diags)?;
+        let req = CreateNetworkRequest {
+            network_name: planned.str("network_name").to_owned(),
+            vpc_id: planned.opt_str("vpc_id"),
+            subnet_ids: strings(&planned, "subnet_ids"),
+            security_group_ids: strings(&planned, "security_group_ids"),
+            vpc_endpoints: planned.block("vpc_endpoints").map(|b| NetworkVpcEndpoints {
+                rest_api: strings(&b, "rest_api"),
+                dataplane_relay: strings(&b, "dataplane_relay"),
+            }),
+        };
+        match client
+            .post::<_, Network>(&format!("{base}/networks"), &req)
+            .await
+        {
+            Ok(n) => Some(state(n)),
+            Err(e) => {
+                report(diags, "create the network configuration", &e);
+                None
+            }
+        }
+    }
+
+    async fn read(&self, st: Obj, diags: &mut Diagnostics) -> Option<Obj> {
+        let (client, base) = account(&self.0, &st, diags)?;
+        match get_opt(
+            &client,
+            &url(&base, &st),
+            "the network configuration",
+            diags,
+        )
+        .await
+        {
+            Ok(found) => found.map(state),
+            Err(()) => Some(st),
+        }
+    }
+
+    async fn update(&self, _prior: Obj, planned: Obj, _diags: &mut Diagnostics) -> Option<Obj> {
+        Some(planned)
+    }
+
+    async fn delete(&self, st: Obj, diags: &mut Diagnostics) {
+        if let Some((client, base)) = account(&self.0, &st, diags) {
+            delete_url(
+                &client,
+                &url(&base, &st),
+                "the network configuration",
+                diags,
+            )
+            .await;
+        }
+    }
+
+    fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
+        let (acct, nid) = split_account_id(id);
+        let mut o = Obj::new();
+        o.set("account_id", acct).set("network_id", nid);
+        Some(o)
+    }
+}

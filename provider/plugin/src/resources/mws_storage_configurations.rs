@@ -1,0 +1,160 @@
+//! `databricks_mws_storage_configurations`: the root S3 bucket of workspaces.
+
+use crate::common::{account, delete_url, get_opt, report, split_account_id, Conn};
+use crate::validate::{check, iam_role_arn};
+use ironbrick_api::account::{
+    CreateStorageConfigurationRequest, RootBucketInfo, StorageConfiguration,
+};
+use std::sync::Arc;
+use tf_framework::{async_trait, Attr, Block, Diagnostics, Obj, Path, Resource, Schema, Ty};
+
+pub struct MwsStorageConfigurations(pub Arc<Conn>);
+
+fn state(c: StorageConfiguration) -> Obj {
+    let mut o = Obj::new();
+    o.set(
+        "id",
+        format!("{}/{}", c.account_id, c.storage_configuration_id),
+    )
+    .set("account_id", c.account_id)
+    .set("storage_configuration_id", c.storage_configuration_id)
+    .set("storage_configuration_name", c.storage_configuration_name)
+    .set("bucket_name", c.root_bucket_info.bucket_name)
+    .set("role_arn", c.role_arn)
+    .set("creation_time", c.creation_time);
+    o
+}
+
+fn url(base: &str, o: &Obj) -> String {
+    format!(
+        "{base}/storage-configurations/{}",
+        o.str("storage_configuration_id")
+    )
+}
+
+#[async_trait]
+impl Resource for MwsStorageConfigurations {
+    fn type_name(&self) -> &'static str {
+        "databricks_mws_storage_configurations"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(Block::new(
+            "A storage configuration: the root bucket of workspaces.",
+            vec![
+                Attr::computed(
+                    "id",
+                    Ty::String,
+                    "`<account_id>/<storage_configuration_id>`.",
+                ),
+                Attr::optional_computed(
+                    "account_id",
+                    Ty::String,
+                    "Account id (defaults to the provider's).",
+                )
+                .force_new(),
+                Attr::required(
+                    "storage_configuration_name",
+                    Ty::String,
+                    "Name of the configuration.",
+                )
+                .force_new(),
+                Attr::required("bucket_name", Ty::String, "Root S3 bucket name.").force_new(),
+                Attr::optional("role_arn", Ty::String, "Optional IAM role for data access.")
+                    .force_new(),
+                Attr::computed(
+                    "storage_configuration_id",
+                    Ty::String,
+                    "Storage configuration id.",
+                ),
+                Attr::computed(
+                    "creation_time",
+                    Ty::Number,
+                    "Creation time (ms since the epoch).",
+                ),
+            ],
+        ))
+    }
+
+    fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
+        check(
+            config,
+            "role_arn",
+            Path::attr("role_arn"),
+            diags,
+            iam_role_arn,
+        );
+        check(
+            config,
+            "bucket_name",
+            Path::attr("bucket_name"),
+            diags,
+            |b| {
+                let ok = (3..=63).contains(&b.len())
+                    && b.bytes().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.'
+                    });
+                ok.then_some(())
+                    .ok_or_else(|| format!("{b:?} is not an S3 bucket name."))
+            },
+        );
+    }
+
+    async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {
+        let (client, base) = account(&self.0, &planned, diags)?;
+        let req = CreateStorageConfigurationRequest {
+            storage_configuration_name: planned.str("storage_configuration_name").to_owned(),
+            root_bucket_info: RootBucketInfo {
+                bucket_name: planned.opt_str("bucket_name"),
+            },
+            role_arn: planned.opt_str("role_arn"),
+        };
+        let url = format!("{base}/storage-configurations");
+        match client.post::<_, StorageConfiguration>(&url, &req).await {
+            Ok(c) => Some(state(c)),
+            Err(e) => {
+                report(diags, "create the storage configuration", &e);
+                None
+            }
+        }
+    }
+
+    async fn read(&self, st: Obj, diags: &mut Diagnostics) -> Option<Obj> {
+        let (client, base) = account(&self.0, &st, diags)?;
+        match get_opt(
+            &client,
+            &url(&base, &st),
+            "the storage configuration",
+            diags,
+        )
+        .await
+        {
+            Ok(found) => found.map(state),
+            Err(()) => Some(st),
+        }
+    }
+
+    async fn update(&self, _prior: Obj, planned: Obj, _diags: &mut Diagnostics) -> Option<Obj> {
+        Some(planned)
+    }
+
+    async fn delete(&self, st: Obj, diags: &mut Diagnostics) {
+        if let Some((client, base)) = account(&self.0, &st, diags) {
+            delete_url(
+                &client,
+                &url(&base, &st),
+                "the storage configuration",
+                diags,
+            )
+            .await;
+        }
+    }
+
+    fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
+        let (acct, sid) = split_account_id(id);
+        let mut o = Obj::new();
+        o.set("account_id", acct)
+            .set("storage_configuration_id", sid);
+        Some(o)
+    }
+}
