@@ -82,12 +82,16 @@ pub fn iam_role_arn(v: &str) -> Result<(), String> {
     }
 }
 
-/// An IPv4/IPv6 address or CIDR block.
+/// An IPv4/IPv6 address or CIDR block without host bits.
 pub fn cidr(v: &str) -> Result<(), String> {
-    if v.parse::<ipnet::IpNet>().is_ok() || v.parse::<std::net::IpAddr>().is_ok() {
-        Ok(())
-    } else {
-        Err(format!("{v:?} is not an IP address or CIDR block."))
+    match v.parse::<ipnet::IpNet>() {
+        Ok(net) if net.trunc() == net => Ok(()),
+        Ok(net) => Err(format!(
+            "{v:?} has host bits set; did you mean {}?",
+            net.trunc()
+        )),
+        Err(_) if v.parse::<std::net::IpAddr>().is_ok() => Ok(()),
+        Err(_) => Err(format!("{v:?} is not an IP address or CIDR block.")),
     }
 }
 
@@ -124,6 +128,7 @@ mod tests {
         assert!(cidr("127.0.0.1").is_ok());
         assert!(cidr("::1/128").is_ok());
         assert!(cidr("10.0.0.0/33").is_err());
+        assert!(cidr("10.1.2.3/8").unwrap_err().contains("10.0.0.0/8"));
         assert!(cidr("nope").is_err());
     }
 }

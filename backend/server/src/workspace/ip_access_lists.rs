@@ -42,17 +42,16 @@ fn list_type(t: &str) -> ApiResult<String> {
     }
 }
 
+/// Validates entries and drops duplicates (entries denoting the same network). Entries are kept
+/// as the client wrote them, as Databricks echoes them, so declarative clients see no drift.
 fn addresses(addrs: &[String]) -> ApiResult<Vec<String>> {
     let mut out: Vec<String> = Vec::with_capacity(addrs.len());
+    let mut seen = Vec::with_capacity(addrs.len());
     for a in addrs {
         let net = parse_net(a).map_err(|m| ApiError::invalid(format!("ip_addresses: {m}.")))?;
-        let canonical = if net.prefix_len() == net.max_prefix_len() {
-            net.addr().to_string()
-        } else {
-            net.to_string()
-        };
-        if !out.contains(&canonical) {
-            out.push(canonical);
+        if !seen.contains(&net) {
+            seen.push(net);
+            out.push(a.trim().to_string());
         }
     }
     Ok(out)
