@@ -85,6 +85,9 @@ def test_full_lifecycle(tf_factory, fresh_backend, tmp_path):
         "databricks_mws_customer_managed_keys.this": res["databricks_mws_customer_managed_keys.this"]["id"],
         "databricks_mws_networks.this": res["databricks_mws_networks.this"]["id"],
         "databricks_mws_credentials.this": res["databricks_mws_credentials.this"]["id"],
+        "databricks_mws_storage_configurations.this": res["databricks_mws_storage_configurations.this"]["id"],
+        "databricks_workspace_conf.this": str(ws_id),
+        "databricks_ip_access_list.block": f"{ws_id}/{res['databricks_ip_access_list.block']['id']}",
     }
     tf.run("state", "rm", *imports)
     for addr, import_id in imports.items():
