@@ -92,6 +92,16 @@ fn ok<T>(t: T) -> Reply<T> {
     Ok(Response::new(t))
 }
 
+/// The provider declares no ephemeral resources.
+fn no_ephemeral(type_name: &str) -> Vec<pb::Diagnostic> {
+    let mut diags = Diagnostics::default();
+    diags.error(
+        "Unknown ephemeral resource type",
+        format!("This provider serves no ephemeral resource {type_name:?}."),
+    );
+    diags.into_proto()
+}
+
 /// Finishes an apply or read result: shaped to the schema, wholly known.
 fn finish(state: Option<crate::Obj>, schema: &Schema) -> Dyn {
     let Some(state) = state else {
@@ -411,6 +421,69 @@ impl Rpc for Service {
         })
     }
 
+    async fn move_resource_state(
+        &self,
+        req: Request<pb::move_resource_state::Request>,
+    ) -> Reply<pb::move_resource_state::Response> {
+        let req = req.into_inner();
+        let mut diags = Diagnostics::default();
+        diags.error(
+            "Moving resource state is not supported",
+            format!(
+                "{} cannot take over the state of {} ({}); remove the `moved` block and import \
+                 the object instead.",
+                req.target_type_name, req.source_type_name, req.source_provider_address
+            ),
+        );
+        ok(pb::move_resource_state::Response {
+            target_state: None,
+            diagnostics: diags.into_proto(),
+            target_private: Vec::new(),
+        })
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        req: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Reply<pb::validate_ephemeral_resource_config::Response> {
+        ok(pb::validate_ephemeral_resource_config::Response {
+            diagnostics: no_ephemeral(&req.get_ref().type_name),
+        })
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        req: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Reply<pb::open_ephemeral_resource::Response> {
+        ok(pb::open_ephemeral_resource::Response {
+            diagnostics: no_ephemeral(&req.get_ref().type_name),
+            renew_at: None,
+            result: None,
+            private: None,
+            deferred: None,
+        })
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        req: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Reply<pb::renew_ephemeral_resource::Response> {
+        ok(pb::renew_ephemeral_resource::Response {
+            diagnostics: no_ephemeral(&req.get_ref().type_name),
+            renew_at: None,
+            private: None,
+        })
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        req: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Reply<pb::close_ephemeral_resource::Response> {
+        ok(pb::close_ephemeral_resource::Response {
+            diagnostics: no_ephemeral(&req.get_ref().type_name),
+        })
+    }
+
     async fn get_functions(
         &self,
         _: Request<pb::get_functions::Request>,
@@ -447,3 +520,7 @@ impl Rpc for Service {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;
