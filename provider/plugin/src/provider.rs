@@ -40,15 +40,54 @@ impl Default for Settings {
     }
 }
 
-fn setting(config: &Obj, name: &str, env: &str) -> Value<String> {
+/// A setting from the provider block, else its environment variable, else the profile.
+fn setting(config: &Obj, name: &str, env: &str, profile: &Profile) -> Value<String> {
     match config.string(name) {
         Value::Known(v) if !v.is_empty() => Value::Known(v),
         Value::Unknown => Value::Unknown,
         _ => std::env::var(env)
             .ok()
             .filter(|v| !v.is_empty())
+            .or_else(|| profile.get(name).cloned())
             .map_or(Value::Null, Value::Known),
     }
+}
+
+type Profile = std::collections::BTreeMap<String, String>;
+
+/// One section of a `~/.databrickscfg`-style INI file (`DATABRICKS_CONFIG_FILE` overrides the
+/// path). A missing file or section is an empty profile.
+fn read_profile(text: &str, name: &str) -> Profile {
+    let mut current = String::new();
+    let mut out = Profile::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with(['#', ';']) {
+            continue;
+        }
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            current = section.trim().to_owned();
+        } else if current == name {
+            if let Some((k, v)) = line.split_once('=') {
+                out.insert(k.trim().to_owned(), v.trim().to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn profile(config: &Obj) -> Profile {
+    let name = config
+        .opt_str("profile")
+        .or_else(|| std::env::var("DATABRICKS_CONFIG_PROFILE").ok())
+        .unwrap_or_else(|| "DEFAULT".to_owned());
+    let path = std::env::var("DATABRICKS_CONFIG_FILE").ok().or_else(|| {
+        std::env::var("HOME")
+            .ok()
+            .map(|h| format!("{h}/.databrickscfg"))
+    });
+    path.and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|text| read_profile(&text, &name))
+        .unwrap_or_default()
 }
 
 fn normalize_host(host: &str) -> String {
@@ -146,6 +185,13 @@ impl tf_framework::Provider for Databricks {
                     "Account id for account-level (`databricks_mws_*`) resources. Env: \
                      `DATABRICKS_ACCOUNT_ID`.",
                 ),
+                Attr::optional(
+                    "profile",
+                    Ty::String,
+                    "Profile of `~/.databrickscfg` (or `DATABRICKS_CONFIG_FILE`) supplying values \
+                     not set here or in the environment. Env: `DATABRICKS_CONFIG_PROFILE`; \
+                     default `DEFAULT`.",
+                ),
             ],
         ))
     }
@@ -163,9 +209,10 @@ impl tf_framework::Provider for Databricks {
     }
 
     async fn configure(&self, config: Obj, diags: &mut Diagnostics) {
-        let host = setting(&config, "host", "DATABRICKS_HOST");
-        let token = setting(&config, "token", "DATABRICKS_TOKEN");
-        let account_id = setting(&config, "account_id", "DATABRICKS_ACCOUNT_ID");
+        let profile = profile(&config);
+        let host = setting(&config, "host", "DATABRICKS_HOST", &profile);
+        let token = setting(&config, "token", "DATABRICKS_TOKEN", &profile);
+        let account_id = setting(&config, "account_id", "DATABRICKS_ACCOUNT_ID", &profile);
         let client = match (&host, &token) {
             (Value::Known(h), Value::Known(t)) => match Client::new(&normalize_host(h), t) {
                 Ok(c) => Some(c),
@@ -220,6 +267,18 @@ mod tests {
         );
         assert!(reqwest_like_url("http://127.0.0.1:8420").is_some());
         assert!(reqwest_like_url("https:///x").is_none());
+    }
+
+    #[test]
+    fn profiles_come_from_their_own_section() {
+        let text = "[DEFAULT]\nhost = http://a\n\n[acct]\n# c\nhost=http://b\ntoken = dapi1\n";
+        assert_eq!(read_profile(text, "DEFAULT")["host"], "http://a");
+        let p = read_profile(text, "acct");
+        assert_eq!(
+            (p["host"].as_str(), p["token"].as_str()),
+            ("http://b", "dapi1")
+        );
+        assert!(read_profile(text, "none").is_empty());
     }
 
     #[test]
