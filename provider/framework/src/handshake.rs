@@ -15,6 +15,7 @@ use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status};
 
 const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -112,8 +113,9 @@ pub async fn serve(provider: impl Provider) -> Result<(), ServeError> {
                 .await?
         }
         None => {
+            let incoming = TcpListenerStream::new(listener).map(|conn| conn.inspect(nodelay));
             router
-                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+                .serve_with_incoming_shutdown(incoming, shutdown)
                 .await?
         }
     }
@@ -139,6 +141,14 @@ async fn listen() -> Result<TcpListener, ServeError> {
 
 type TlsConn = tokio_rustls::server::TlsStream<TcpStream>;
 
+/// Small gRPC frames must not wait for Nagle's algorithm: with the host's delayed ACKs every
+/// reply would otherwise stall ~40 ms.
+fn nodelay(tcp: &TcpStream) {
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+    }
+}
+
 /// Accepts TCP connections and completes TLS handshakes off the accept loop; failed handshakes
 /// (a wrong client certificate) are logged and dropped.
 fn tls_incoming(
@@ -155,6 +165,7 @@ fn tls_incoming(
                     continue;
                 }
             };
+            nodelay(&tcp);
             let acceptor = acceptor.clone();
             let tx = tx.clone();
             tokio::spawn(async move {
