@@ -65,3 +65,32 @@ def workspace(acct: AccountClient) -> provisioning.Workspace:
 @pytest.fixture
 def ws_admin(backend: Backend, workspace) -> WorkspaceClient:
     return WorkspaceClient(host=backend.ws_url(workspace.workspace_id), token=backend.token)
+
+
+# --- Terraform acceptance (tests/acceptance) -------------------------------------------------
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Runs each acceptance test once per Terraform CLI available (missing tools fail loudly)."""
+    if "terraform_exe" in metafunc.fixturenames:
+        from support.terraform import cli_id, clis
+
+        found = clis()
+        metafunc.parametrize("terraform_exe", found, ids=[cli_id(c) for c in found])
+
+
+@pytest.fixture
+def fresh_backend() -> Backend:
+    b = new_backend("--provisioning-delay", "200ms")
+    yield b
+    remove(b)
+
+
+@pytest.fixture
+def tf_factory(terraform_exe: Path, fresh_backend: Backend):
+    from support.terraform import Terraform
+
+    def make(workdir: Path):
+        return Terraform(terraform_exe, workdir, fresh_backend)
+
+    return make

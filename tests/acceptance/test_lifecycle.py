@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from conftest import account_inventory, assert_account_empty
+from support.inventory import account_inventory, assert_account_empty
 from support.terraform import copy_example
 
 FIXTURES = Path(__file__).parent / "fixtures"
