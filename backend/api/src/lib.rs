@@ -13,6 +13,7 @@ pub mod ip_access_lists;
 pub mod scim;
 pub mod secrets;
 pub mod tokens;
+pub mod validate;
 pub mod workspace_conf;
 pub mod workspace_objects;
 

@@ -12,11 +12,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 
 /// Settings keys.
-pub mod keys {
-    pub const ENABLE_IP_ACCESS_LISTS: &str = "enableIpAccessLists";
-    pub const MAX_TOKEN_LIFETIME_DAYS: &str = "maxTokenLifetimeDays";
-    pub const ENABLE_TOKENS_CONFIG: &str = "enableTokensConfig";
-}
+pub use ironbrick_api::workspace_conf::keys;
 
 /// The effective access policy of one workspace.
 #[derive(Debug, Clone, Default)]
@@ -99,23 +95,7 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Parses an IP address or CIDR block as listed in an IP access list.
-pub fn parse_net(s: &str) -> Result<IpNet, String> {
-    let s = s.trim();
-    if let Ok(net) = s.parse::<IpNet>() {
-        return if net.trunc() == net {
-            Ok(net)
-        } else {
-            Err(format!(
-                "{s} has host bits set; did you mean {}?",
-                net.trunc()
-            ))
-        };
-    }
-    s.parse::<IpAddr>()
-        .map(IpNet::from)
-        .map_err(|_| format!("{s} is not a valid IP address or CIDR block"))
-}
+pub use ironbrick_api::validate::parse_net;
 
 /// Cache of compiled policies by workspace id.
 #[derive(Debug, Default)]
@@ -216,16 +196,5 @@ mod tests {
         let off =
             WorkspacePolicy::compile(BTreeMap::new(), vec![list("BLOCK", &["127.0.0.1"], true)]);
         assert!(off.permits("127.0.0.1".parse().unwrap()));
-    }
-
-    #[test]
-    fn cidrs_are_validated() {
-        assert!(parse_net("10.0.0.0/8").is_ok());
-        assert!(parse_net("2001:db8::/32").is_ok());
-        assert!(parse_net("1.2.3.4").is_ok());
-        assert!(parse_net("10.0.0.1/8").is_err());
-        assert!(parse_net("300.1.1.1").is_err());
-        assert!(parse_net("1.2.3.4/33").is_err());
-        assert!(parse_net("banana").is_err());
     }
 }

@@ -4,14 +4,14 @@ use crate::auth::WorkspaceCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::model::ConfRecord;
-use crate::policy::{keys, WorkspacePolicy};
+use crate::policy::WorkspacePolicy;
 use crate::repo::{self, trees, ws_key};
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use ironbrick_api::workspace_conf::{WorkspaceConf, KNOWN_KEYS};
+use ironbrick_api::workspace_conf::{default_of, normalize_value, WorkspaceConf, KNOWN_KEYS};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -31,14 +31,6 @@ fn known(key: &str) -> ApiResult<&'static str> {
             "Invalid keys: [{key}]. Known keys are {KNOWN_KEYS:?}."
         ))
     })
-}
-
-fn default_of(key: &str) -> &'static str {
-    match key {
-        keys::ENABLE_IP_ACCESS_LISTS => "false",
-        keys::ENABLE_TOKENS_CONFIG => "true",
-        _ => "",
-    }
 }
 
 async fn fetch(
@@ -77,22 +69,7 @@ fn normalize(key: &str, value: &Value) -> ApiResult<String> {
             )))
         }
     };
-    match key {
-        keys::MAX_TOKEN_LIFETIME_DAYS => match text.parse::<i64>() {
-            _ if text.is_empty() => Ok(String::new()),
-            Ok(d) if (0..=730).contains(&d) => Ok(d.to_string()),
-            _ => Err(ApiError::invalid(format!(
-                "{key}: {text:?} is not a number of days between 0 and 730."
-            ))),
-        },
-        _ => match text.to_ascii_lowercase().as_str() {
-            "true" | "false" => Ok(text.to_ascii_lowercase()),
-            "" => Ok(default_of(key).to_string()),
-            _ => Err(ApiError::invalid(format!(
-                "{key}: {text:?} is not true or false."
-            ))),
-        },
-    }
+    normalize_value(key, &text).map_err(ApiError::invalid)
 }
 
 async fn set(

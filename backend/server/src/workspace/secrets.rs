@@ -57,18 +57,7 @@ struct SecretRecord {
 impl Record for SecretRecord {}
 
 fn name(field: &str, value: &str) -> ApiResult<String> {
-    let ok = !value.is_empty()
-        && value.len() <= 128
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Ok(value.to_string())
-    } else {
-        Err(ApiError::invalid(format!(
-            "{field} {value:?} must be 1-128 characters of letters, digits, '-', '_' and '.'."
-        )))
-    }
+    ironbrick_api::validate::secret_name(field, value).map_err(ApiError::invalid)
 }
 
 fn scope_key(ws: i64, scope: &str) -> String {

@@ -51,13 +51,8 @@ fn check_ids(o: &Obj, name: &str, prefix: &str, diags: &mut Diagnostics) {
         },
     };
     for id in ids {
-        let hex = id.strip_prefix(prefix).unwrap_or("");
-        if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            diags.error_at(
-                Path::attr(name),
-                format!("Invalid {name}"),
-                format!("{id:?} is not an AWS id of the form {prefix}<hex>."),
-            );
+        if let Err(why) = ironbrick_api::validate::aws_id(name, prefix, &id) {
+            diags.error_at(Path::attr(name), format!("Invalid {name}"), why);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `databricks_mws_storage_configurations`: the root S3 bucket of workspaces.
 
 use crate::common::{account, delete_url, get_opt, report, split_account_id, Conn};
-use crate::validate::{check, iam_role_arn};
+use crate::validate::{bucket_name, check, iam_role_arn};
 use ironbrick_api::account::{
     CreateStorageConfigurationRequest, RootBucketInfo, StorageConfiguration,
 };
@@ -89,14 +89,7 @@ impl Resource for MwsStorageConfigurations {
             "bucket_name",
             Path::attr("bucket_name"),
             diags,
-            |b| {
-                let ok = (3..=63).contains(&b.len())
-                    && b.bytes().all(|c| {
-                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.'
-                    });
-                ok.then_some(())
-                    .ok_or_else(|| format!("{b:?} is not an S3 bucket name."))
-            },
+            bucket_name,
         );
     }
 

@@ -1,9 +1,8 @@
 //! `databricks_secret`: one secret value. The value is sensitive, sent only to the backend
 //! (which stores it under envelope encryption) and compared on refresh to detect drift.
 
-use super::secret_scope::name_ok;
 use crate::common::{imported, report, workspace, workspace_id_attr, Conn};
-use crate::validate::check;
+use crate::validate::{check, secret_name};
 use base64::Engine;
 use ironbrick_api::client::Client;
 use ironbrick_api::secrets::{
@@ -71,14 +70,14 @@ impl Resource for Secret {
             "scope",
             Path::attr("scope"),
             diags,
-            name_ok("scope name"),
+            secret_name("scope name"),
         );
         check(
             config,
             "key",
             Path::attr("key"),
             diags,
-            name_ok("secret key"),
+            secret_name("secret key"),
         );
     }
 

@@ -1,25 +1,12 @@
 //! `databricks_secret_scope`: a named collection of secrets.
 
 use crate::common::{imported, report, workspace, workspace_id_attr, Conn};
-use crate::validate::check;
+use crate::validate::{check, secret_name};
 use ironbrick_api::secrets::{CreateScopeRequest, DeleteScopeRequest, ListScopesResponse};
 use std::sync::Arc;
 use tf_framework::{async_trait, Attr, Block, Diagnostics, Obj, Path, Resource, Schema, Ty};
 
 pub struct SecretScope(pub Arc<Conn>);
-
-/// Scope and secret key names: letters, digits, `-`, `_`, `.`; at most 128 characters.
-pub(crate) fn name_ok(what: &'static str) -> impl Fn(&str) -> Result<(), String> {
-    move |n| {
-        let ok = !n.is_empty()
-            && n.len() <= 128
-            && n.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-        ok.then_some(()).ok_or_else(|| {
-            format!("{n:?} is not a valid {what} (letters, digits, '-', '_', '.'; at most 128).")
-        })
-    }
-}
 
 #[async_trait]
 impl Resource for SecretScope {
@@ -46,7 +33,7 @@ impl Resource for SecretScope {
             "name",
             Path::attr("name"),
             diags,
-            name_ok("scope name"),
+            secret_name("scope name"),
         );
     }
 

@@ -4,7 +4,7 @@
 
 use crate::common::{report, split_workspace_import, workspace, workspace_id_attr, Conn};
 use ironbrick_api::client::Client;
-use ironbrick_api::workspace_conf::{WorkspaceConf, KNOWN_KEYS};
+use ironbrick_api::workspace_conf::{default_of, normalize_value, WorkspaceConf, KNOWN_KEYS};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tf_framework::{
@@ -12,15 +12,6 @@ use tf_framework::{
 };
 
 pub struct WorkspaceConfResource(pub Arc<Conn>);
-
-/// The value a setting has when nobody set it.
-fn default_of(key: &str) -> &'static str {
-    match key {
-        "enableIpAccessLists" => "false",
-        "enableTokensConfig" => "true",
-        _ => "",
-    }
-}
 
 fn config(o: &Obj) -> BTreeMap<String, String> {
     o.string_map("custom_config").known().unwrap_or_default()
@@ -103,20 +94,14 @@ impl Resource for WorkspaceConfResource {
                     "Unknown workspace setting",
                     format!("{k:?} is not one of {KNOWN_KEYS:?}."),
                 );
-            } else if k == "maxTokenLifetimeDays" {
-                if !v.parse::<i64>().is_ok_and(|d| (0..=730).contains(&d)) {
-                    diags.error_at(
-                        at,
-                        "Invalid maxTokenLifetimeDays",
-                        format!("{v:?} is not a number of days between 0 and 730."),
-                    );
-                }
-            } else if !matches!(v.to_ascii_lowercase().as_str(), "true" | "false") {
+            } else if v.is_empty() {
                 diags.error_at(
                     at,
                     format!("Invalid {k}"),
-                    format!("{v:?} is not true or false."),
+                    "An empty value is not a setting; remove the key to return to the default.",
                 );
+            } else if let Err(why) = normalize_value(&k, &v) {
+                diags.error_at(at, format!("Invalid {k}"), why);
             }
         }
     }

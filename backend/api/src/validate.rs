@@ -1,0 +1,221 @@
+//! Input rules shared by the server (which answers INVALID_PARAMETER_VALUE) and the Terraform
+//! provider (which reports the same rules at plan time). Each check returns the message the
+//! server sends, naming the field.
+
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// A KMS key ARN, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KmsArn {
+    pub region: String,
+    pub account: String,
+    pub key_id: String,
+}
+
+/// Whether `s` looks like an AWS region (`us-east-1`, `us-gov-west-1`, `ap-southeast-3`...).
+pub fn is_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let lower = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase());
+    match parts.as_slice() {
+        [geo, dir, n] => geo.len() == 2 && lower(geo) && lower(dir) && is_small_number(n),
+        [geo, "gov", dir, n] => geo.len() == 2 && lower(geo) && lower(dir) && is_small_number(n),
+        _ => false,
+    }
+}
+
+fn is_small_number(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 2 && s.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Requires a valid AWS region.
+pub fn region(field: &str, value: &str) -> Result<String, String> {
+    if is_region(value) {
+        Ok(value.to_string())
+    } else {
+        Err(format!("{field} {value:?} is not a valid AWS region."))
+    }
+}
+
+fn arn_parts(arn: &str) -> Option<[&str; 6]> {
+    let mut it = arn.splitn(6, ':');
+    let parts = [
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    ];
+    let partition_ok = parts[1] == "aws" || parts[1].starts_with("aws-");
+    (parts[0] == "arn" && partition_ok).then_some(parts)
+}
+
+fn is_account(s: &str) -> bool {
+    s.len() == 12 && s.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Parses a KMS key ARN `arn:aws:kms:<region>:<12-digit account>:key/<id>`.
+pub fn kms_key_arn(arn: &str) -> Result<KmsArn, String> {
+    let bad = || {
+        format!(
+            "key_arn {arn:?} is not a valid KMS key ARN (expected arn:aws:kms:<region>:<account>:key/<key-id>)."
+        )
+    };
+    let [_, _, service, region, account, resource] = arn_parts(arn).ok_or_else(bad)?;
+    let key_id = resource.strip_prefix("key/").ok_or_else(bad)?;
+    let id_ok = !key_id.is_empty()
+        && key_id.len() <= 128
+        && key_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if service != "kms" || !is_region(region) || !is_account(account) || !id_ok {
+        return Err(bad());
+    }
+    Ok(KmsArn {
+        region: region.to_string(),
+        account: account.to_string(),
+        key_id: key_id.to_string(),
+    })
+}
+
+/// Requires an IAM role ARN `arn:aws:iam::<12-digit account>:role/<name>`.
+pub fn iam_role_arn(field: &str, arn: &str) -> Result<(), String> {
+    let ok = arn_parts(arn).is_some_and(|[_, _, service, region, account, resource]| {
+        service == "iam"
+            && region.is_empty()
+            && is_account(account)
+            && resource
+                .strip_prefix("role/")
+                .is_some_and(|n| !n.is_empty())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{field} {arn:?} is not a valid IAM role ARN (expected arn:aws:iam::<account>:role/<name>).",
+        ))
+    }
+}
+
+/// Requires an AWS resource id with `prefix` (`vpc-`, `subnet-`, `sg-`) followed by hex digits.
+pub fn aws_id(field: &str, prefix: &str, value: &str) -> Result<(), String> {
+    let ok = value.strip_prefix(prefix).is_some_and(|rest| {
+        (8..=17).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_hexdigit())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{field} {value:?} is not a valid AWS id (expected {prefix}<8 or 17 hex digits>).",
+        ))
+    }
+}
+
+/// Requires an S3 bucket name.
+pub fn bucket_name(value: &str) -> Result<(), String> {
+    let ok = (3..=63).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && value.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && value.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "bucket_name {value:?} is not a valid S3 bucket name.",
+        ))
+    }
+}
+
+/// Requires a secret scope or key name: 1-128 letters, digits, `-`, `_` and `.`.
+pub fn secret_name(field: &str, value: &str) -> Result<String, String> {
+    let ok = !value.is_empty()
+        && value.len() <= 128
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(format!(
+            "{field} {value:?} must be 1-128 characters of letters, digits, '-', '_' and '.'."
+        ))
+    }
+}
+
+/// Parses an IP address or CIDR block as listed in an IP access list (no host bits set).
+pub fn parse_net(s: &str) -> Result<IpNet, String> {
+    let s = s.trim();
+    if let Ok(net) = s.parse::<IpNet>() {
+        return if net.trunc() == net {
+            Ok(net)
+        } else {
+            Err(format!(
+                "{s} has host bits set; did you mean {}?",
+                net.trunc()
+            ))
+        };
+    }
+    s.parse::<IpAddr>()
+        .map(IpNet::from)
+        .map_err(|_| format!("{s} is not a valid IP address or CIDR block"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kms_arns() {
+        let ok = kms_key_arn(
+            "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        )
+        .unwrap();
+        assert_eq!(ok.region, "us-west-2");
+        assert_eq!(ok.account, "123456789012");
+        for bad in [
+            "arn:aws:kms:us-west-2:12345678901:key/abc",
+            "arn:aws:kms:uswest2:123456789012:key/abc",
+            "arn:aws:s3:us-west-2:123456789012:key/abc",
+            "arn:aws:kms:us-west-2:123456789012:alias/abc",
+            "arn:aws:kms:us-west-2:123456789012:key/",
+            "nonsense",
+        ] {
+            assert!(kms_key_arn(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn regions_and_ids() {
+        assert!(
+            is_region("us-east-1") && is_region("us-gov-west-1") && is_region("ap-southeast-3")
+        );
+        assert!(!is_region("us-east") && !is_region("US-EAST-1") && !is_region("mars-1"));
+        assert!(aws_id("vpc_id", "vpc-", "vpc-0123456789abcdef0").is_ok());
+        assert!(aws_id("vpc_id", "vpc-", "vpc-xyz").is_err());
+        assert!(iam_role_arn("role_arn", "arn:aws:iam::123456789012:role/databricks").is_ok());
+        assert!(iam_role_arn("role_arn", "arn:aws:iam::123:role/x").is_err());
+        assert!(bucket_name("my-bucket.1").is_ok() && bucket_name("My_Bucket").is_err());
+        assert!(iam_role_arn("role_arn", "arn:aws:iam::123456789012:user/x").is_err());
+        assert!(region("aws_region", "us-gov-west-1").is_ok());
+        assert!(region("aws_region", "mars").is_err());
+        assert!(secret_name("scope", "app-1.x_y").is_ok());
+        assert!(secret_name("scope", "").is_err() && secret_name("scope", "a b").is_err());
+        assert!(secret_name("key", &"k".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn networks() {
+        assert!(parse_net("10.0.0.0/8").is_ok());
+        assert!(parse_net("2001:db8::/32").is_ok());
+        assert!(parse_net("1.2.3.4").is_ok());
+        assert!(parse_net("::1/128").is_ok());
+        assert!(parse_net("10.0.0.1/8").is_err());
+        assert!(parse_net("10.1.2.3/8").unwrap_err().contains("10.0.0.0/8"));
+        assert!(parse_net("300.1.1.1").is_err());
+        assert!(parse_net("1.2.3.4/33").is_err());
+        assert!(parse_net("banana").is_err());
+    }
+}
