@@ -30,6 +30,22 @@ pub async fn delete_url(client: &Client, url: &str, what: &str, diags: &mut Diag
     }
 }
 
+/// `POST url` of a removal (`token/delete`, `secrets/delete`, ...), where an object that is
+/// already gone counts as removed. `action` names it in diagnostics ("delete the secret").
+pub async fn post_removal<B: serde::Serialize + ?Sized>(
+    client: &Client,
+    url: &str,
+    body: &B,
+    action: &str,
+    diags: &mut Diagnostics,
+) {
+    match client.post::<_, serde_json::Value>(url, body).await {
+        Ok(_) => {}
+        Err(e) if e.is_not_found() => {}
+        Err(e) => report(diags, action, &e),
+    }
+}
+
 /// `GET url`: `Ok(None)` when the object is gone (so Read drops it from state).
 pub async fn get_opt<T: serde::de::DeserializeOwned>(
     client: &Client,

@@ -1,6 +1,7 @@
 //! `terraform-provider-databricks`: a Terraform provider (plugin protocol 6) for Ironbrick,
 //! compatible with the official Databricks provider's resource names and attributes.
 
+mod account_object;
 mod common;
 mod data_sources;
 mod provider;

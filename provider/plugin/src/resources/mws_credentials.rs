@@ -1,6 +1,7 @@
 //! `databricks_mws_credentials`: a cross-account IAM role configuration.
 
-use crate::common::{account, delete_url, get_opt, report, split_account_id, Conn};
+use crate::account_object::AccountObject;
+use crate::common::Conn;
 use crate::validate::{check, iam_role_arn};
 use ironbrick_api::account::{AwsCredentials, CreateCredentialRequest, Credential, StsRole};
 use std::sync::Arc;
@@ -21,9 +22,12 @@ fn state(c: Credential) -> Obj {
     o
 }
 
-fn url(base: &str, o: &Obj) -> String {
-    format!("{base}/credentials/{}", o.str("credentials_id"))
-}
+const CREDENTIALS: AccountObject<Credential> = AccountObject {
+    collection: "credentials",
+    id_attr: "credentials_id",
+    what: "the credential configuration",
+    state,
+};
 
 #[async_trait]
 impl Resource for MwsCredentials {
@@ -71,7 +75,6 @@ impl Resource for MwsCredentials {
     }
 
     async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {
-        let (client, base) = account(&self.0, &planned, diags)?;
         let req = CreateCredentialRequest {
             credentials_name: planned.str("credentials_name").to_owned(),
             aws_credentials: AwsCredentials {
@@ -81,31 +84,11 @@ impl Resource for MwsCredentials {
                 }),
             },
         };
-        match client
-            .post::<_, Credential>(&format!("{base}/credentials"), &req)
-            .await
-        {
-            Ok(c) => Some(state(c)),
-            Err(e) => {
-                report(diags, "create the credential configuration", &e);
-                None
-            }
-        }
+        CREDENTIALS.create(&self.0, &planned, &req, diags).await
     }
 
     async fn read(&self, st: Obj, diags: &mut Diagnostics) -> Option<Obj> {
-        let (client, base) = account(&self.0, &st, diags)?;
-        match get_opt(
-            &client,
-            &url(&base, &st),
-            "the credential configuration",
-            diags,
-        )
-        .await
-        {
-            Ok(found) => found.map(state),
-            Err(()) => Some(st),
-        }
+        CREDENTIALS.read(&self.0, st, diags).await
     }
 
     async fn update(&self, _prior: Obj, planned: Obj, _diags: &mut Diagnostics) -> Option<Obj> {
@@ -113,21 +96,10 @@ impl Resource for MwsCredentials {
     }
 
     async fn delete(&self, st: Obj, diags: &mut Diagnostics) {
-        if let Some((client, base)) = account(&self.0, &st, diags) {
-            delete_url(
-                &client,
-                &url(&base, &st),
-                "the credential configuration",
-                diags,
-            )
-            .await;
-        }
+        CREDENTIALS.delete(&self.0, &st, diags).await;
     }
 
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
-        let (acct, cid) = split_account_id(id);
-        let mut o = Obj::new();
-        o.set("account_id", acct).set("credentials_id", cid);
-        Some(o)
+        Some(CREDENTIALS.import(id))
     }
 }

@@ -1,7 +1,8 @@
 //! `databricks_mws_customer_managed_keys`: a KMS key registered for managed services and/or
 //! workspace storage. Immutable: any change replaces it.
 
-use crate::common::{account, delete_url, get_opt, report, split_account_id, Conn};
+use crate::account_object::AccountObject;
+use crate::common::Conn;
 use crate::validate::{check, kms_key_arn, one_of, region};
 use ironbrick_api::account::{
     AwsKeyInfo, CreateCustomerManagedKeyRequest, CustomerManagedKey, KEY_USE_CASES,
@@ -35,12 +36,12 @@ fn state(k: CustomerManagedKey) -> Obj {
     o
 }
 
-fn url(base: &str, o: &Obj) -> String {
-    format!(
-        "{base}/customer-managed-keys/{}",
-        o.str("customer_managed_key_id")
-    )
-}
+const KEYS: AccountObject<CustomerManagedKey> = AccountObject {
+    collection: "customer-managed-keys",
+    id_attr: "customer_managed_key_id",
+    what: "the customer-managed key",
+    state,
+};
 
 #[async_trait]
 impl Resource for MwsCustomerManagedKeys {
@@ -138,7 +139,6 @@ impl Resource for MwsCustomerManagedKeys {
     }
 
     async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {
-        let (client, base) = account(&self.0, &planned, diags)?;
         let info = planned.block("aws_key_info").unwrap_or_default();
         let req = CreateCustomerManagedKeyRequest {
             aws_key_info: Some(AwsKeyInfo {
@@ -149,22 +149,11 @@ impl Resource for MwsCustomerManagedKeys {
             }),
             use_cases: planned.strings("use_cases").known().unwrap_or_default(),
         };
-        let url = format!("{base}/customer-managed-keys");
-        match client.post::<_, CustomerManagedKey>(&url, &req).await {
-            Ok(k) => Some(state(k)),
-            Err(e) => {
-                report(diags, "register the customer-managed key", &e);
-                None
-            }
-        }
+        KEYS.create(&self.0, &planned, &req, diags).await
     }
 
     async fn read(&self, st: Obj, diags: &mut Diagnostics) -> Option<Obj> {
-        let (client, base) = account(&self.0, &st, diags)?;
-        match get_opt(&client, &url(&base, &st), "the customer-managed key", diags).await {
-            Ok(found) => found.map(state),
-            Err(()) => Some(st),
-        }
+        KEYS.read(&self.0, st, diags).await
     }
 
     async fn update(&self, _prior: Obj, planned: Obj, _diags: &mut Diagnostics) -> Option<Obj> {
@@ -172,16 +161,10 @@ impl Resource for MwsCustomerManagedKeys {
     }
 
     async fn delete(&self, st: Obj, diags: &mut Diagnostics) {
-        if let Some((client, base)) = account(&self.0, &st, diags) {
-            delete_url(&client, &url(&base, &st), "the customer-managed key", diags).await;
-        }
+        KEYS.delete(&self.0, &st, diags).await;
     }
 
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
-        let (acct, kid) = split_account_id(id);
-        let mut o = Obj::new();
-        o.set("account_id", acct)
-            .set("customer_managed_key_id", kid);
-        Some(o)
+        Some(KEYS.import(id))
     }
 }

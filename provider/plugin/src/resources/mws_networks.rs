@@ -1,6 +1,7 @@
 //! `databricks_mws_networks`: a customer-managed VPC (vpc_id, subnet_ids, security_group_ids).
 
-use crate::common::{account, delete_url, get_opt, list_or_null, report, split_account_id, Conn};
+use crate::account_object::AccountObject;
+use crate::common::{list_or_null, Conn};
 use ironbrick_api::account::{CreateNetworkRequest, Network, NetworkVpcEndpoints};
 use std::sync::Arc;
 use tf_framework::{
@@ -34,10 +35,6 @@ fn state(n: Network) -> Obj {
     o
 }
 
-fn url(base: &str, o: &Obj) -> String {
-    format!("{base}/networks/{}", o.str("network_id"))
-}
-
 fn strings(o: &Obj, name: &str) -> Vec<String> {
     o.strings(name).known().unwrap_or_default()
 }
@@ -56,6 +53,13 @@ fn check_ids(o: &Obj, name: &str, prefix: &str, diags: &mut Diagnostics) {
         }
     }
 }
+
+const NETWORKS: AccountObject<Network> = AccountObject {
+    collection: "networks",
+    id_attr: "network_id",
+    what: "the network configuration",
+    state,
+};
 
 #[async_trait]
 impl Resource for MwsNetworks {
@@ -130,7 +134,6 @@ impl Resource for MwsNetworks {
     }
 
     async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {
-        let (client, base) = account(&self.0, &planned, diags)?;
         let req = CreateNetworkRequest {
             network_name: planned.str("network_name").to_owned(),
             vpc_id: planned.opt_str("vpc_id"),
@@ -141,31 +144,11 @@ impl Resource for MwsNetworks {
                 dataplane_relay: strings(&b, "dataplane_relay"),
             }),
         };
-        match client
-            .post::<_, Network>(&format!("{base}/networks"), &req)
-            .await
-        {
-            Ok(n) => Some(state(n)),
-            Err(e) => {
-                report(diags, "create the network configuration", &e);
-                None
-            }
-        }
+        NETWORKS.create(&self.0, &planned, &req, diags).await
     }
 
     async fn read(&self, st: Obj, diags: &mut Diagnostics) -> Option<Obj> {
-        let (client, base) = account(&self.0, &st, diags)?;
-        match get_opt(
-            &client,
-            &url(&base, &st),
-            "the network configuration",
-            diags,
-        )
-        .await
-        {
-            Ok(found) => found.map(state),
-            Err(()) => Some(st),
-        }
+        NETWORKS.read(&self.0, st, diags).await
     }
 
     async fn update(&self, _prior: Obj, planned: Obj, _diags: &mut Diagnostics) -> Option<Obj> {
@@ -173,21 +156,10 @@ impl Resource for MwsNetworks {
     }
 
     async fn delete(&self, st: Obj, diags: &mut Diagnostics) {
-        if let Some((client, base)) = account(&self.0, &st, diags) {
-            delete_url(
-                &client,
-                &url(&base, &st),
-                "the network configuration",
-                diags,
-            )
-            .await;
-        }
+        NETWORKS.delete(&self.0, &st, diags).await;
     }
 
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
-        let (acct, nid) = split_account_id(id);
-        let mut o = Obj::new();
-        o.set("account_id", acct).set("network_id", nid);
-        Some(o)
+        Some(NETWORKS.import(id))
     }
 }

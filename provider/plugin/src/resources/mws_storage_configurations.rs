@@ -1,6 +1,7 @@
 //! `databricks_mws_storage_configurations`: the root S3 bucket of workspaces.
 
-use crate::common::{account, delete_url, get_opt, report, split_account_id, Conn};
+use crate::account_object::AccountObject;
+use crate::common::Conn;
 use crate::validate::{bucket_name, check, iam_role_arn};
 use ironbrick_api::account::{
     CreateStorageConfigurationRequest, RootBucketInfo, StorageConfiguration,
@@ -25,12 +26,12 @@ fn state(c: StorageConfiguration) -> Obj {
     o
 }
 
-fn url(base: &str, o: &Obj) -> String {
-    format!(
-        "{base}/storage-configurations/{}",
-        o.str("storage_configuration_id")
-    )
-}
+const STORAGE: AccountObject<StorageConfiguration> = AccountObject {
+    collection: "storage-configurations",
+    id_attr: "storage_configuration_id",
+    what: "the storage configuration",
+    state,
+};
 
 #[async_trait]
 impl Resource for MwsStorageConfigurations {
@@ -94,7 +95,6 @@ impl Resource for MwsStorageConfigurations {
     }
 
     async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {
-        let (client, base) = account(&self.0, &planned, diags)?;
         let req = CreateStorageConfigurationRequest {
             storage_configuration_name: planned.str("storage_configuration_name").to_owned(),
             root_bucket_info: RootBucketInfo {
@@ -102,29 +102,11 @@ impl Resource for MwsStorageConfigurations {
             },
             role_arn: planned.opt_str("role_arn"),
         };
-        let url = format!("{base}/storage-configurations");
-        match client.post::<_, StorageConfiguration>(&url, &req).await {
-            Ok(c) => Some(state(c)),
-            Err(e) => {
-                report(diags, "create the storage configuration", &e);
-                None
-            }
-        }
+        STORAGE.create(&self.0, &planned, &req, diags).await
     }
 
     async fn read(&self, st: Obj, diags: &mut Diagnostics) -> Option<Obj> {
-        let (client, base) = account(&self.0, &st, diags)?;
-        match get_opt(
-            &client,
-            &url(&base, &st),
-            "the storage configuration",
-            diags,
-        )
-        .await
-        {
-            Ok(found) => found.map(state),
-            Err(()) => Some(st),
-        }
+        STORAGE.read(&self.0, st, diags).await
     }
 
     async fn update(&self, _prior: Obj, planned: Obj, _diags: &mut Diagnostics) -> Option<Obj> {
@@ -132,22 +114,10 @@ impl Resource for MwsStorageConfigurations {
     }
 
     async fn delete(&self, st: Obj, diags: &mut Diagnostics) {
-        if let Some((client, base)) = account(&self.0, &st, diags) {
-            delete_url(
-                &client,
-                &url(&base, &st),
-                "the storage configuration",
-                diags,
-            )
-            .await;
-        }
+        STORAGE.delete(&self.0, &st, diags).await;
     }
 
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
-        let (acct, sid) = split_account_id(id);
-        let mut o = Obj::new();
-        o.set("account_id", acct)
-            .set("storage_configuration_id", sid);
-        Some(o)
+        Some(STORAGE.import(id))
     }
 }

@@ -2,7 +2,8 @@
 //! optional `token {}` block that mints a bootstrap PAT in it. The customer-managed key ids are
 //! fixed at creation: changing either plans a replacement.
 
-use crate::common::{account, delete_url, get_opt, report, split_account_id, Conn};
+use crate::account_object::AccountObject;
+use crate::common::{account, post_removal, report, split_account_id, Conn};
 use crate::validate::{check, region};
 use ironbrick_api::account::{CreateWorkspaceRequest, UpdateWorkspaceRequest, Workspace};
 use ironbrick_api::client::Client;
@@ -54,12 +55,12 @@ fn state(w: Workspace, token: Option<Obj>) -> Obj {
     o
 }
 
-fn url(base: &str, o: &Obj) -> String {
-    format!(
-        "{base}/workspaces/{}",
-        o.int("workspace_id").known().unwrap_or(0)
-    )
-}
+const WORKSPACES: AccountObject<Workspace> = AccountObject {
+    collection: "workspaces",
+    id_attr: "workspace_id",
+    what: "the workspace",
+    state: |w| state(w, None),
+};
 
 fn tags(o: &Obj) -> Option<std::collections::BTreeMap<String, String>> {
     o.string_map("custom_tags").known()
@@ -135,11 +136,7 @@ async fn revoke_token(client: &Client, workspace_id: i64, token_id: &str, diags:
     let req = RevokeTokenRequest {
         token_id: token_id.to_owned(),
     };
-    match client.post::<_, serde_json::Value>(&url, &req).await {
-        Ok(_) => {}
-        Err(e) if e.is_not_found() => {}
-        Err(e) => report(diags, "revoke the workspace token", &e),
-    }
+    post_removal(client, &url, &req, "revoke the workspace token", diags).await;
 }
 
 /// Whether the bootstrap token named in state still exists.
@@ -272,11 +269,11 @@ impl Resource for MwsWorkspaces {
     }
 
     async fn read(&self, st: Obj, diags: &mut Diagnostics) -> Option<Obj> {
-        let (client, base) = account(&self.0, &st, diags)?;
-        let w: Workspace = match get_opt(&client, &url(&base, &st), "the workspace", diags).await {
+        let w = match WORKSPACES.fetch(&self.0, &st, diags).await {
             Ok(found) => found?,
             Err(()) => return Some(st),
         };
+        let (client, _) = account(&self.0, &st, diags)?;
         let mut token = st.block("token");
         if let Some(t) = token.as_mut() {
             let id = t.str("token_id").to_owned();
@@ -300,7 +297,7 @@ impl Resource for MwsWorkspaces {
             custom_tags: changed("custom_tags").then(|| tags(&planned).unwrap_or_default()),
             ..UpdateWorkspaceRequest::default()
         };
-        let url = url(&base, &prior);
+        let url = WORKSPACES.url(&base, &prior);
         if req != UpdateWorkspaceRequest::default() {
             if let Err(e) = client.patch::<_, serde_json::Value>(&url, &req).await {
                 report(diags, "update the workspace", &e);
@@ -325,9 +322,7 @@ impl Resource for MwsWorkspaces {
     }
 
     async fn delete(&self, st: Obj, diags: &mut Diagnostics) {
-        if let Some((client, base)) = account(&self.0, &st, diags) {
-            delete_url(&client, &url(&base, &st), "the workspace", diags).await;
-        }
+        WORKSPACES.delete(&self.0, &st, diags).await;
     }
 
     fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Obj> {

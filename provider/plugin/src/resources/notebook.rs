@@ -1,7 +1,7 @@
 //! `databricks_notebook`: a notebook imported from a `source` file or `content_base64`. The
 //! content is tracked by its `md5`: a changed file plans an in-place re-import.
 
-use crate::common::{imported, report, workspace, workspace_id_attr, Conn};
+use crate::common::{imported, post_removal, report, workspace, workspace_id_attr, Conn};
 use crate::validate::{check, one_of};
 use base64::Engine;
 use ironbrick_api::client::Client;
@@ -86,14 +86,14 @@ pub(crate) async fn delete_object(
         path: path.to_owned(),
         recursive: Some(recursive),
     };
-    match client
-        .post::<_, serde_json::Value>(&format!("{base}/workspace/delete"), &req)
-        .await
-    {
-        Ok(_) => {}
-        Err(e) if e.is_not_found() => {}
-        Err(e) => report(diags, &format!("delete {path}"), &e),
-    }
+    post_removal(
+        client,
+        &format!("{base}/workspace/delete"),
+        &req,
+        &format!("delete {path}"),
+        diags,
+    )
+    .await;
 }
 
 impl Notebook {

@@ -1,7 +1,7 @@
 //! `databricks_secret`: one secret value. The value is sensitive, sent only to the backend
 //! (which stores it under envelope encryption) and compared on refresh to detect drift.
 
-use crate::common::{imported, report, workspace, workspace_id_attr, Conn};
+use crate::common::{imported, post_removal, report, workspace, workspace_id_attr, Conn};
 use crate::validate::{check, secret_name};
 use base64::Engine;
 use ironbrick_api::client::Client;
@@ -148,14 +148,14 @@ impl Resource for Secret {
             scope: st.str("scope").to_owned(),
             key: st.str("key").to_owned(),
         };
-        match client
-            .post::<_, serde_json::Value>(&format!("{base}/secrets/delete"), &req)
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => report(diags, "delete the secret", &e),
-        }
+        post_removal(
+            &client,
+            &format!("{base}/secrets/delete"),
+            &req,
+            "delete the secret",
+            diags,
+        )
+        .await;
     }
 
     fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Obj> {

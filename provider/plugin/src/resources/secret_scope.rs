@@ -1,6 +1,6 @@
 //! `databricks_secret_scope`: a named collection of secrets.
 
-use crate::common::{imported, report, workspace, workspace_id_attr, Conn};
+use crate::common::{imported, post_removal, report, workspace, workspace_id_attr, Conn};
 use crate::validate::{check, secret_name};
 use ironbrick_api::secrets::{CreateScopeRequest, DeleteScopeRequest, ListScopesResponse};
 use std::sync::Arc;
@@ -86,14 +86,14 @@ impl Resource for SecretScope {
         let req = DeleteScopeRequest {
             scope: st.str("name").to_owned(),
         };
-        match client
-            .post::<_, serde_json::Value>(&format!("{base}/secrets/scopes/delete"), &req)
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => report(diags, "delete the secret scope", &e),
-        }
+        post_removal(
+            &client,
+            &format!("{base}/secrets/scopes/delete"),
+            &req,
+            "delete the secret scope",
+            diags,
+        )
+        .await;
     }
 
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {

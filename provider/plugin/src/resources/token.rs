@@ -1,6 +1,6 @@
 //! `databricks_token`: a personal access token of the caller in a workspace.
 
-use crate::common::{imported, report, workspace, workspace_id_attr, Conn};
+use crate::common::{imported, post_removal, report, workspace, workspace_id_attr, Conn};
 use crate::validate::lifetime;
 use ironbrick_api::tokens::{
     CreateTokenRequest, CreateTokenResponse, ListTokensResponse, RevokeTokenRequest,
@@ -112,14 +112,14 @@ impl Resource for Token {
         let req = RevokeTokenRequest {
             token_id: st.str("id").to_owned(),
         };
-        match client
-            .post::<_, serde_json::Value>(&format!("{base}/token/delete"), &req)
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => report(diags, "revoke the token", &e),
-        }
+        post_removal(
+            &client,
+            &format!("{base}/token/delete"),
+            &req,
+            "revoke the token",
+            diags,
+        )
+        .await;
     }
 
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
