@@ -6,98 +6,30 @@
 //! `BENCH_CONCURRENCY`, default 16).
 
 use ironbrick::model::{Principal, PrincipalKind, TokenScope};
-use ironbrick::state::{AppState, Settings};
 use ironbrick::tokens::{self, NewToken};
-use ironbrick_store::{SledStore, Store};
+use ironbrick_store::Store;
+mod support;
+
 use serde_json::{json, Value};
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const ADMIN_TOKEN: &str = "dapi-bench-admin-token-0123456789";
-
-struct Server {
-    host: String,
-    account: String,
-    _dir: tempfile::TempDir,
-    store: Store,
-    task: tokio::task::JoinHandle<()>,
-}
-
-async fn start() -> Server {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::new(Arc::new(
-        SledStore::open(&dir.path().join("db")).expect("open"),
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let host = format!("http://{}", listener.local_addr().expect("addr"));
-    let account =
-        ironbrick::bootstrap::ensure_account(&store, dir.path(), &host, None, Some(ADMIN_TOKEN))
-            .expect("bootstrap");
-    let settings = Settings {
-        public_url: host.clone(),
-        provisioning_delay: Duration::ZERO,
-        trusted_proxies: Vec::new(),
-    };
-    let envelope =
-        ironbrick::keys::local_envelope(dir.path(), Duration::from_secs(300)).expect("kms");
-    let app = ironbrick::app(AppState::new(
-        store.clone(),
-        account.clone(),
-        settings,
-        envelope,
-    ))
-    .into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("serve");
-    });
-    Server {
-        host,
-        account,
-        _dir: dir,
-        store,
-        task,
-    }
-}
-
-async fn call(
-    http: &reqwest::Client,
-    method: reqwest::Method,
-    url: &str,
-    token: &str,
-    body: Option<Value>,
-) -> Value {
-    let mut req = http.request(method, url).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.expect("send");
-    let status = resp.status();
-    let text = resp.text().await.expect("body");
-    assert!(status.is_success(), "{url}: {status} {text}");
-    if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).expect("json")
-    }
-}
+use support::{account_objects, call, start, Server, ADMIN_TOKEN};
 
 /// Creates a workspace with IP access lists enforced (an allow list holding loopback).
 async fn workspace(http: &reqwest::Client, s: &Server) -> i64 {
     let acct = format!("{}/api/2.0/accounts/{}", s.host, s.account);
     let post = reqwest::Method::POST;
-    let cred = call(http, post.clone(), &format!("{acct}/credentials"), ADMIN_TOKEN, Some(json!({
-        "credentials_name": "bench", "aws_credentials": {"sts_role": {"role_arn": "arn:aws:iam::123456789012:role/bench"}}
-    }))).await;
-    let storage = call(http, post.clone(), &format!("{acct}/storage-configurations"), ADMIN_TOKEN, Some(json!({
-        "storage_configuration_name": "bench", "root_bucket_info": {"bucket_name": "bench-bucket"}
-    }))).await;
-    let ws = call(http, post.clone(), &format!("{acct}/workspaces"), ADMIN_TOKEN, Some(json!({
-        "workspace_name": "bench", "aws_region": "us-east-1",
-        "credentials_id": cred["credentials_id"], "storage_configuration_id": storage["storage_configuration_id"]
-    }))).await;
+    let (cred, storage) = account_objects(http, s).await;
+    let ws = call(
+        http,
+        post.clone(),
+        &format!("{acct}/workspaces"),
+        ADMIN_TOKEN,
+        Some(json!({
+            "workspace_name": "bench", "aws_region": "us-east-1",
+            "credentials_id": cred, "storage_configuration_id": storage
+        })),
+    )
+    .await;
     let id = ws["workspace_id"].as_i64().expect("workspace_id");
     let base = format!("{}/w/{id}/api/2.0", s.host);
     call(
@@ -224,7 +156,7 @@ async fn main() {
     );
     let mut baseline: Option<(f64, f64)> = None;
     for n in [10_000usize, 100_000] {
-        let s = start().await;
+        let s = start(Duration::from_secs(300)).await;
         let ws = workspace(&http, &s).await;
         let t = Instant::now();
         preload(&s.store, ws, n);

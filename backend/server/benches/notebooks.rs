@@ -19,18 +19,16 @@
 //! Run: `cargo bench -p ironbrick --bench notebooks` (env `BENCH_SECONDS`, default 3: the time
 //! cap of each import/export case).
 
+mod support;
+
 use aes_gcm::aead::Aead;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use base64::Engine;
-use ironbrick::state::{AppState, Settings};
 use ironbrick_kms::LocalKms;
-use ironbrick_store::{SledStore, Store};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::{account_objects, call, start, Server, ADMIN_TOKEN};
 
-const ADMIN_TOKEN: &str = "dapi-bench-admin-token-0123456789";
 /// The DEK-cache TTL of the server; the whole run fits in one window.
 const TTL: Duration = Duration::from_secs(300);
 const SIZES: [(usize, &str); 4] = [
@@ -42,66 +40,6 @@ const SIZES: [(usize, &str); 4] = [
 const OPS: usize = 10_000;
 const CLIENTS: usize = 20;
 
-struct Server {
-    host: String,
-    account: String,
-    /// ARN of a key in the server's local KMS.
-    key_arn: String,
-    _dir: tempfile::TempDir,
-    task: tokio::task::JoinHandle<()>,
-}
-
-async fn start() -> Server {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::new(Arc::new(
-        SledStore::open(&dir.path().join("db")).expect("open"),
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let host = format!("http://{}", listener.local_addr().expect("addr"));
-    let account =
-        ironbrick::bootstrap::ensure_account(&store, dir.path(), &host, None, Some(ADMIN_TOKEN))
-            .expect("bootstrap");
-    // What `ironbrick kms create-key` does: a key in the data dir's local KMS.
-    let key_arn = LocalKms::open(&dir.path().join("kms"))
-        .expect("local kms")
-        .create_key("us-east-1")
-        .expect("create key");
-    let settings = Settings {
-        public_url: host.clone(),
-        provisioning_delay: Duration::ZERO,
-        trusted_proxies: Vec::new(),
-    };
-    let envelope = ironbrick::keys::local_envelope(dir.path(), TTL).expect("kms");
-    let app = ironbrick::app(AppState::new(store, account.clone(), settings, envelope))
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("serve");
-    });
-    Server {
-        host,
-        account,
-        key_arn,
-        _dir: dir,
-        task,
-    }
-}
-
-async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, body: Value) -> Value {
-    let resp = http
-        .request(method, url)
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .expect("send");
-    let status = resp.status();
-    let text = resp.text().await.expect("body");
-    assert!(status.is_success(), "{url}: {status} {text}");
-    serde_json::from_str(&text).expect("json")
-}
-
 /// Account objects shared by the workspaces of one server.
 struct Setup {
     credentials_id: Value,
@@ -111,23 +49,23 @@ struct Setup {
 
 async fn setup(http: &reqwest::Client, s: &Server) -> Setup {
     let acct = format!("{}/api/2.0/accounts/{}", s.host, s.account);
-    let post = reqwest::Method::POST;
-    let cred = call(http, post.clone(), &format!("{acct}/credentials"), json!({
-        "credentials_name": "bench", "aws_credentials": {"sts_role": {"role_arn": "arn:aws:iam::123456789012:role/bench"}}
-    })).await;
-    let storage = call(http, post.clone(), &format!("{acct}/storage-configurations"), json!({
-        "storage_configuration_name": "bench", "root_bucket_info": {"bucket_name": "bench-bucket"}
-    })).await;
+    // What `ironbrick kms create-key` does: a key in the data dir's local KMS.
+    let key_arn = LocalKms::open(&s.dir.path().join("kms"))
+        .expect("local kms")
+        .create_key("us-east-1")
+        .expect("create key");
+    let (credentials_id, storage_configuration_id) = account_objects(http, s).await;
     let key = call(
         http,
-        post,
+        reqwest::Method::POST,
         &format!("{acct}/customer-managed-keys"),
-        json!({"aws_key_info": {"key_arn": s.key_arn}, "use_cases": ["MANAGED_SERVICES"]}),
+        ADMIN_TOKEN,
+        Some(json!({"aws_key_info": {"key_arn": key_arn}, "use_cases": ["MANAGED_SERVICES"]})),
     )
     .await;
     Setup {
-        credentials_id: cred["credentials_id"].clone(),
-        storage_configuration_id: storage["storage_configuration_id"].clone(),
+        credentials_id,
+        storage_configuration_id,
         key_id: key["customer_managed_key_id"].clone(),
     }
 }
@@ -139,12 +77,13 @@ async fn workspace(http: &reqwest::Client, s: &Server, setup: &Setup, name: &str
         http,
         reqwest::Method::POST,
         &format!("{}/api/2.0/accounts/{}/workspaces", s.host, s.account),
-        json!({
+        ADMIN_TOKEN,
+        Some(json!({
             "workspace_name": name, "aws_region": "us-east-1",
             "credentials_id": setup.credentials_id,
             "storage_configuration_id": setup.storage_configuration_id,
             "managed_services_customer_managed_key_id": setup.key_id,
-        }),
+        })),
     )
     .await;
     assert_eq!(
@@ -339,7 +278,7 @@ async fn main() {
         .pool_max_idle_per_host(CLIENTS)
         .build()
         .expect("client");
-    let s = start().await;
+    let s = start(TTL).await;
     let setup = setup(&http, &s).await;
     let base = workspace(&http, &s, &setup, "bench-throughput").await;
 

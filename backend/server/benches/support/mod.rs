@@ -1,0 +1,102 @@
+//! What the benchmarks share: an in-process server on a sled store in a tempdir, served over
+//! loopback TCP, and a checked JSON call.
+
+// Each benchmark binary compiles this module and uses a different part of it.
+#![allow(dead_code)]
+
+use ironbrick::state::{AppState, Settings};
+use ironbrick_store::{SledStore, Store};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The account admin's token.
+pub const ADMIN_TOKEN: &str = "dapi-bench-admin-token-0123456789";
+
+/// A running server.
+pub struct Server {
+    pub host: String,
+    pub account: String,
+    /// The data dir (database, local KMS, bootstrap.json).
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts a server with a local KMS whose data keys stay cached for `dek_ttl`.
+pub async fn start(dek_ttl: Duration) -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::new(Arc::new(
+        SledStore::open(&dir.path().join("db")).expect("open"),
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let host = format!("http://{}", listener.local_addr().expect("addr"));
+    let account =
+        ironbrick::bootstrap::ensure_account(&store, dir.path(), &host, None, Some(ADMIN_TOKEN))
+            .expect("bootstrap");
+    let settings = Settings {
+        public_url: host.clone(),
+        provisioning_delay: Duration::ZERO,
+        trusted_proxies: Vec::new(),
+    };
+    let envelope = ironbrick::keys::local_envelope(dir.path(), dek_ttl).expect("kms");
+    let app = ironbrick::app(AppState::new(
+        store.clone(),
+        account.clone(),
+        settings,
+        envelope,
+    ))
+    .into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    Server {
+        host,
+        account,
+        dir,
+        store,
+        task,
+    }
+}
+
+/// Sends a request and returns its JSON answer (null when empty); panics on a non-2xx answer.
+pub async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut req = http.request(method, url).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.expect("send");
+    let status = resp.status();
+    let text = resp.text().await.expect("body");
+    assert!(status.is_success(), "{url}: {status} {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).expect("json")
+    }
+}
+
+/// Creates the credential and storage configurations a workspace needs; returns their ids.
+pub async fn account_objects(http: &reqwest::Client, s: &Server) -> (Value, Value) {
+    let acct = format!("{}/api/2.0/accounts/{}", s.host, s.account);
+    let post = reqwest::Method::POST;
+    let cred = call(http, post.clone(), &format!("{acct}/credentials"), ADMIN_TOKEN, Some(json!({
+        "credentials_name": "bench", "aws_credentials": {"sts_role": {"role_arn": "arn:aws:iam::123456789012:role/bench"}}
+    }))).await;
+    let storage = call(http, post, &format!("{acct}/storage-configurations"), ADMIN_TOKEN, Some(json!({
+        "storage_configuration_name": "bench", "root_bucket_info": {"bucket_name": "bench-bucket"}
+    }))).await;
+    (
+        cred["credentials_id"].clone(),
+        storage["storage_configuration_id"].clone(),
+    )
+}
