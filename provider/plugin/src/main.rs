@@ -1,18 +1,11 @@
-//! `terraform-provider-databricks`: a Terraform provider (plugin protocol 6) for Ironbrick,
-//! compatible with the official Databricks provider's resource names and attributes.
-
-mod account_object;
-mod common;
-mod data_sources;
-mod provider;
-mod resources;
-mod validate;
+//! `terraform-provider-databricks`: serves the provider over the go-plugin handshake.
 
 use std::process::ExitCode;
+use terraform_provider_databricks::provider::Databricks;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match tf_framework::serve(provider::Databricks::default()).await {
+    match tf_framework::serve(Databricks::default()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("terraform-provider-databricks: {e}");

@@ -26,6 +26,7 @@ struct Settings {
     host: Value<String>,
     token: Value<String>,
     account_id: Value<String>,
+    workspace_id: Value<String>,
     client: Option<Client>,
 }
 
@@ -35,6 +36,7 @@ impl Default for Settings {
             host: Value::Null,
             token: Value::Null,
             account_id: Value::Null,
+            workspace_id: Value::Null,
             client: None,
         }
     }
@@ -141,6 +143,12 @@ impl Conn {
         }
     }
 
+    /// The provider-level `workspace_id`: the workspace of workspace-level objects whose
+    /// `provider_config` names none.
+    pub fn default_workspace_id(&self) -> Value<String> {
+        self.read().workspace_id
+    }
+
     /// The account API base URL and client.
     pub fn account(&self, own: Option<String>) -> Result<(Client, String), String> {
         let client = self.client()?;
@@ -186,6 +194,13 @@ impl tf_framework::Provider for Databricks {
                      `DATABRICKS_ACCOUNT_ID`.",
                 ),
                 Attr::optional(
+                    "workspace_id",
+                    Ty::String,
+                    "Workspace of workspace-level resources and data sources whose \
+                     `provider_config` names none, when `host` is the account host. Env: \
+                     `DATABRICKS_WORKSPACE_ID`.",
+                ),
+                Attr::optional(
                     "profile",
                     Ty::String,
                     "Profile of `~/.databrickscfg` (or `DATABRICKS_CONFIG_FILE`) supplying values \
@@ -213,6 +228,7 @@ impl tf_framework::Provider for Databricks {
         let host = setting(&config, "host", "DATABRICKS_HOST", &profile);
         let token = setting(&config, "token", "DATABRICKS_TOKEN", &profile);
         let account_id = setting(&config, "account_id", "DATABRICKS_ACCOUNT_ID", &profile);
+        let workspace_id = setting(&config, "workspace_id", "DATABRICKS_WORKSPACE_ID", &profile);
         let client = match (&host, &token) {
             (Value::Known(h), Value::Known(t)) => match Client::new(&normalize_host(h), t) {
                 Ok(c) => Some(c),
@@ -232,6 +248,7 @@ impl tf_framework::Provider for Databricks {
             host,
             token,
             account_id,
+            workspace_id,
             client,
         };
     }

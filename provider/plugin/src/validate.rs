@@ -2,7 +2,7 @@
 //! are the backend's own (`ironbrick_api::validate`), so plan and apply never disagree.
 
 use ironbrick_api::validate as rules;
-use tf_framework::{Diagnostics, Obj, Path, Value};
+use tf_framework::{Diagnostics, Dyn, Obj, Path, Value};
 
 /// Checks a known string attribute against `ok`, which explains what is wrong.
 pub fn check(
@@ -58,6 +58,26 @@ pub fn cidr(v: &str) -> Result<(), String> {
 /// A secret scope or key name.
 pub fn secret_name(what: &'static str) -> impl Fn(&str) -> Result<(), String> {
     move |v| rules::secret_name(what, v).map(drop)
+}
+
+/// Refuses arguments that only mean something on other clouds (GCP or Azure blocks and fields)
+/// when they are set: Ironbrick serves AWS workspaces. `names` are top-level attributes or
+/// blocks of `o`; an empty block list counts as unset.
+pub fn aws_only(o: &Obj, names: &[&str], diags: &mut Diagnostics) {
+    for name in names {
+        let set = match o.get(name) {
+            Dyn::Null => false,
+            Dyn::List(items) => !items.is_empty(),
+            _ => true,
+        };
+        if set {
+            diags.error_at(
+                Path::attr(name),
+                format!("{name} is not supported"),
+                format!("{name} is not supported: Ironbrick serves AWS workspaces."),
+            );
+        }
+    }
 }
 
 /// Token lifetimes: positive seconds.
