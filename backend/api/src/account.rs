@@ -11,7 +11,8 @@ pub struct StsRole {
     /// The IAM role ARN, `arn:aws:iam::<account>:role/<name>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
-    /// The external id Databricks presents when assuming the role (the account id).
+    /// The external id presented when assuming the role: the account id unless the
+    /// configuration names another one at creation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
 }
@@ -93,6 +94,9 @@ pub struct CreateNetworkRequest {
     pub security_group_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoints: Option<NetworkVpcEndpoints>,
+    /// GCP only: refused when set (Ironbrick serves AWS workspaces).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gcp_network_info: Option<serde_json::Value>,
 }
 
 /// A network configuration.
@@ -141,6 +145,12 @@ pub struct CreateCustomerManagedKeyRequest {
     /// Non-empty subset of [`KEY_USE_CASES`].
     #[serde(default)]
     pub use_cases: Vec<String>,
+    /// GCP only: refused when set (Ironbrick serves AWS workspaces).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gcp_key_info: Option<serde_json::Value>,
+    /// Azure only: refused when set (Ironbrick serves AWS workspaces).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure_key_info: Option<serde_json::Value>,
 }
 
 /// A customer-managed key configuration.
@@ -153,12 +163,68 @@ pub struct CustomerManagedKey {
     pub creation_time: i64,
 }
 
+/// Workspace compute modes: `HYBRID` (classic, the default: customer credentials and storage)
+/// and `SERVERLESS` (neither credentials nor storage configuration).
+pub const COMPUTE_MODES: [&str; 2] = ["HYBRID", "SERVERLESS"];
+
+/// The statuses a client may ask a new workspace to stop at (`expected_workspace_status`).
+pub const EXPECTED_WORKSPACE_STATUSES: [&str; 2] = ["PROVISIONING", "RUNNING"];
+
+/// Who a partner provisions a workspace for (`external_customer_info`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalCustomerInfo {
+    pub customer_name: String,
+    pub authoritative_user_email: String,
+    pub authoritative_user_full_name: String,
+}
+
+/// Workspace fields that only mean something on GCP or Azure. Requests carry them so the server
+/// can refuse them by name (INVALID_PARAMETER_VALUE): Ironbrick serves AWS workspaces.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherCloudFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_resource_container: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gcp_managed_network_config: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gke_config: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure_workspace_info: Option<serde_json::Value>,
+    /// The deprecated GCP network block (`network.gcp_*_network_config`); AWS uses `network_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<serde_json::Value>,
+}
+
+impl OtherCloudFields {
+    /// The names of the fields that are set.
+    pub fn set(&self) -> Vec<&'static str> {
+        [
+            ("location", &self.location),
+            ("cloud_resource_container", &self.cloud_resource_container),
+            (
+                "gcp_managed_network_config",
+                &self.gcp_managed_network_config,
+            ),
+            ("gke_config", &self.gke_config),
+            ("azure_workspace_info", &self.azure_workspace_info),
+            ("network", &self.network),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.as_ref().is_some_and(|v| !v.is_null()))
+        .map(|(n, _)| n)
+        .collect()
+    }
+}
+
 /// `POST /workspaces`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateWorkspaceRequest {
     pub workspace_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aws_region: Option<String>,
+    /// The first label of the workspace's host name; generated (`dbc-xxxxxxxx-xxxx`) when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -177,6 +243,27 @@ pub struct CreateWorkspaceRequest {
     pub pricing_tier: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_tags: Option<BTreeMap<String, String>>,
+    /// `aws` when given (the field is deprecated upstream; other clouds are refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<String>,
+    /// One of [`COMPUTE_MODES`]; `HYBRID` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute_mode: Option<String>,
+    /// Secure cluster connectivity (no public IPs on cluster nodes); `true` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_no_public_ip_enabled: Option<bool>,
+    /// The network connectivity configuration of the workspace's serverless compute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_connectivity_config_id: Option<String>,
+    /// One of [`EXPECTED_WORKSPACE_STATUSES`]: `PROVISIONING` holds the workspace there until
+    /// an update asks for `RUNNING`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_workspace_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_customer_info: Option<ExternalCustomerInfo>,
+    /// GCP and Azure fields, refused when set.
+    #[serde(flatten)]
+    pub other_clouds: OtherCloudFields,
 }
 
 /// `PATCH /workspaces/{id}`, in both forms clients send.
@@ -205,6 +292,14 @@ pub struct UpdateWorkspaceRequest {
     pub private_access_settings_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_tags: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_connectivity_config_id: Option<String>,
+    /// `RUNNING` releases a workspace held in `PROVISIONING`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_workspace_status: Option<String>,
+    /// GCP and Azure fields, refused when set.
+    #[serde(flatten)]
+    pub other_clouds: OtherCloudFields,
 }
 
 /// A workspace.
@@ -238,7 +333,23 @@ pub struct Workspace {
     pub private_access_settings_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_tags: Option<BTreeMap<String, String>>,
-    /// Ironbrick extension: `{host}/w/{workspace_id}`, the base URL of the workspace API.
+    /// `HYBRID` or `SERVERLESS`.
+    #[serde(default)]
+    pub compute_mode: String,
+    /// `CUSTOMER_HOSTED` (the customer's root bucket) or `DEFAULT_STORAGE` (serverless).
+    #[serde(default)]
+    pub storage_mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_no_public_ip_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_connectivity_config_id: Option<String>,
+    /// The status the client asked the workspace to stop at, when it asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_workspace_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_customer_info: Option<ExternalCustomerInfo>,
+    /// The base URL of the workspace API: `{scheme}://{deployment_name}.{domain}[:port]` when
+    /// the server has a workspace domain (`--workspace-domain`), else `{host}/w/{workspace_id}`.
     pub workspace_url: String,
 }
 

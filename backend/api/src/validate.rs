@@ -145,6 +145,83 @@ pub fn secret_name(field: &str, value: &str) -> Result<String, String> {
     }
 }
 
+/// Longest workspace deployment name: one DNS label.
+pub const DEPLOYMENT_NAME_MAX: usize = 63;
+
+/// Requires a workspace deployment name, the first label of the workspace's host name
+/// (`<deployment_name>.<domain>`): 1-63 lowercase letters, digits and hyphens, starting and
+/// ending with a letter or digit, as DNS allows in a subdomain. Databricks' reserved keyword
+/// `EMPTY` (the account's deployment name prefix alone) is refused: Ironbrick accounts have no
+/// prefix.
+pub fn deployment_name(value: &str) -> Result<(), String> {
+    if value == "EMPTY" {
+        return Err(
+            "deployment_name EMPTY means the account's deployment name prefix alone, and this account has no prefix."
+                .to_string(),
+        );
+    }
+    let ok = (1..=DEPLOYMENT_NAME_MAX).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && value.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && value.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "deployment_name {value:?} must be 1-{DEPLOYMENT_NAME_MAX} lowercase letters, digits and hyphens, starting and ending with a letter or digit (it becomes part of the workspace's host name)."
+        ))
+    }
+}
+
+/// Longest custom tag key, in characters.
+pub const TAG_KEY_MAX: usize = 127;
+/// Longest custom tag value, in characters.
+pub const TAG_VALUE_MAX: usize = 255;
+
+/// Requires workspace custom tags as Databricks accepts them: keys of 1-127 characters, values
+/// of at most 255 (an empty value is allowed). Keys may not use the `aws:` prefix AWS reserves.
+pub fn custom_tags<'a>(
+    tags: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> Result<(), String> {
+    for (k, v) in tags {
+        let len = k.chars().count();
+        if len == 0 || len > TAG_KEY_MAX {
+            return Err(format!(
+                "custom_tags key {k:?} must be 1-{TAG_KEY_MAX} characters."
+            ));
+        }
+        if k.to_ascii_lowercase().starts_with("aws:") {
+            return Err(format!(
+                "custom_tags key {k:?} uses the prefix aws:, which AWS reserves."
+            ));
+        }
+        if v.chars().count() > TAG_VALUE_MAX {
+            return Err(format!(
+                "custom_tags value of {k:?} is longer than {TAG_VALUE_MAX} characters."
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Requires an STS external id as AWS accepts it: 2-1224 characters of letters, digits and
+/// `+=,.@:/-_`.
+pub fn sts_external_id(field: &str, value: &str) -> Result<(), String> {
+    let ok = (2..=1224).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@:/-_".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{field} {value:?} must be 2-1224 letters, digits and +=,.@:/-_ characters."
+        ))
+    }
+}
+
 /// Parses an IP address or CIDR block as listed in an IP access list (no host bits set).
 pub fn parse_net(s: &str) -> Result<IpNet, String> {
     let s = s.trim();
@@ -204,6 +281,36 @@ mod tests {
         assert!(secret_name("scope", "app-1.x_y").is_ok());
         assert!(secret_name("scope", "").is_err() && secret_name("scope", "a b").is_err());
         assert!(secret_name("key", &"k".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn deployment_names_tags_and_external_ids() {
+        for ok in ["a", "dbc-1a2b3c4d-5e6f", "team-7", &"x".repeat(63)] {
+            assert!(deployment_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "Abc",
+            "a_b",
+            "a.b",
+            "EMPTY",
+            &"x".repeat(64),
+        ] {
+            assert!(deployment_name(bad).is_err(), "{bad}");
+        }
+        let tags = |k: &str, v: &str| [(k.to_string(), v.to_string())];
+        let check = |t: [(String, String); 1]| custom_tags(t.iter().map(|(k, v)| (k, v)));
+        assert!(check(tags("team", "")).is_ok());
+        assert!(check(tags(&"k".repeat(127), &"v".repeat(255))).is_ok());
+        assert!(check(tags("", "v")).is_err());
+        assert!(check(tags(&"k".repeat(128), "v")).is_err());
+        assert!(check(tags("k", &"v".repeat(256))).is_err());
+        assert!(check(tags("AWS:x", "v")).is_err());
+        assert!(sts_external_id("external_id", "0f8e-acct:x@y").is_ok());
+        assert!(sts_external_id("external_id", "a").is_err());
+        assert!(sts_external_id("external_id", "has space").is_err());
     }
 
     #[test]

@@ -2,21 +2,32 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{account, audit, auth, client_ip, workspace};
+use crate::{account, audit, auth, client_ip, hosts, workspace};
 use axum::extract::{DefaultBodyLimit, OriginalUri, State};
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use axum::{Json, Router};
 use ironbrick_api::account::HostMetadata;
 use ironbrick_api::ErrorCode;
 use std::collections::HashMap;
+use tower::ServiceExt;
 use tower_http::trace::TraceLayer;
 
 /// Largest accepted request body.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-/// The whole application over `state`.
+/// The whole application over `state`. With a workspace domain, requests to workspace hosts
+/// are rewritten to the path form before routing (see [`crate::hosts`]).
 pub fn app(state: AppState) -> Router {
+    let routes = path_routes(state.clone());
+    if state.settings().workspace_domain.is_none() {
+        return routes;
+    }
+    let by_host = routes.map_request(move |req| hosts::route(&state, req));
+    Router::new().fallback_service(by_host)
+}
+
+fn path_routes(state: AppState) -> Router {
     let account_api =
         account::routes().route_layer(from_fn_with_state(state.clone(), auth::account));
     let workspace_api =
@@ -33,6 +44,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/w/{workspace_id}/api/2.0", workspace_api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn(hosts::refuse_unknown))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(from_fn_with_state(state.clone(), audit::record))
         .layer(from_fn_with_state(state.clone(), client_ip::resolve))

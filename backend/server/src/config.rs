@@ -102,6 +102,14 @@ pub struct ServeArgs {
     #[arg(long, env = "IRONBRICK_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Also serve each workspace at its own host, `{scheme}://{deployment_name}.{DOMAIN}[:port]`
+    /// (routed by the Host header; scheme and port from the public URL), and make that its
+    /// workspace_url. The path form {public-url}/w/{workspace_id} keeps working. The names must
+    /// resolve to this server: `localhost` does on most systems (`*.localhost`), or use a
+    /// wildcard DNS record.
+    #[arg(long, env = "IRONBRICK_WORKSPACE_DOMAIN")]
+    pub workspace_domain: Option<String>,
+
     /// How long a new workspace stays PROVISIONING before it is RUNNING.
     #[arg(long, env = "IRONBRICK_PROVISIONING_DELAY", default_value = "0s", value_parser = humantime::parse_duration)]
     pub provisioning_delay: Duration,

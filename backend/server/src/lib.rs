@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod client_ip;
 pub mod config;
 pub mod error;
+pub mod hosts;
 pub mod ids;
 pub mod json;
 pub mod keys;

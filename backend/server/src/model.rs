@@ -1,8 +1,11 @@
 //! Stored records. Wire types are wrapped so each record carries its own version marker.
 
-use ironbrick_api::account::{Credential, CustomerManagedKey, Network, StorageConfiguration};
+use ironbrick_api::account::{
+    Credential, CustomerManagedKey, ExternalCustomerInfo, Network, StorageConfiguration,
+};
 use ironbrick_api::ip_access_lists::IpAccessListInfo;
 use ironbrick_store::record::Record;
+use ironbrick_store::StoreError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -54,16 +57,18 @@ pub struct AccountRecord {
 
 impl Record for AccountRecord {}
 
-/// A workspace as stored.
+/// A workspace as stored (format 2: every workspace has a deployment name).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkspaceRecord {
     pub workspace_id: i64,
     pub workspace_name: String,
     pub aws_region: Option<String>,
-    pub deployment_name: Option<String>,
+    /// Unique across the installation; indexed in [`crate::account::DEPLOYMENTS`].
+    pub deployment_name: String,
     pub pricing_tier: String,
     pub creation_time: i64,
-    /// When provisioning completes (status turns RUNNING).
+    /// When provisioning completes (status turns RUNNING); [`HELD`] while the client asked the
+    /// workspace to stay `PROVISIONING`.
     pub ready_at: i64,
     pub credentials_id: Option<String>,
     pub storage_configuration_id: Option<String>,
@@ -72,12 +77,66 @@ pub struct WorkspaceRecord {
     pub storage_customer_managed_key_id: Option<String>,
     pub private_access_settings_id: Option<String>,
     pub custom_tags: Option<BTreeMap<String, String>>,
+    /// `HYBRID` or `SERVERLESS`.
+    #[serde(default = "hybrid")]
+    pub compute_mode: String,
+    #[serde(default = "yes")]
+    pub is_no_public_ip_enabled: bool,
+    #[serde(default)]
+    pub network_connectivity_config_id: Option<String>,
+    #[serde(default)]
+    pub expected_workspace_status: Option<String>,
+    #[serde(default)]
+    pub external_customer_info: Option<ExternalCustomerInfo>,
     /// The workspace's data key, wrapped by its managed-services CMK (or the platform key).
     #[serde(default)]
     pub dmk: Option<StoredDmk>,
 }
 
-impl Record for WorkspaceRecord {}
+/// [`WorkspaceRecord::ready_at`] of a workspace held in `PROVISIONING`.
+pub const HELD: i64 = i64::MAX;
+
+fn hybrid() -> String {
+    "HYBRID".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Record for WorkspaceRecord {
+    const VERSION: u8 = 2;
+
+    /// Format 1 had an optional deployment name. A workspace stored without one gets a stable
+    /// `dbc-xxxxxxxx-xxxx` name derived from its id (so reads agree before and after
+    /// [`crate::account::backfill_deployment_names`] stores and indexes it at start-up).
+    fn migrate(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
+        if version != 1 {
+            return Err(StoreError::Corrupt(format!(
+                "unknown workspace record version {version}"
+            )));
+        }
+        let mut v: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let obj = v
+            .as_object_mut()
+            .ok_or_else(|| StoreError::Corrupt("workspace record is not an object".into()))?;
+        let id = obj
+            .get("workspace_id")
+            .and_then(serde_json::Value::as_i64)
+            .ok_or_else(|| StoreError::Corrupt("workspace record without an id".into()))?;
+        if obj
+            .get("deployment_name")
+            .is_none_or(serde_json::Value::is_null)
+        {
+            obj.insert(
+                "deployment_name".into(),
+                crate::account::legacy_deployment_name(id).into(),
+            );
+        }
+        serde_json::from_value(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
 
 /// A workspace data key as stored: only ever wrapped.
 #[derive(Debug, Clone, Serialize, Deserialize)]

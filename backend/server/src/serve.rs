@@ -1,6 +1,7 @@
 //! `ironbrick serve`: open the store, bootstrap, listen, drain on SIGTERM.
 
 use crate::config::ServeArgs;
+use crate::hosts::WorkspaceDomain;
 use crate::state::{AppState, Settings};
 use anyhow::Context;
 use ironbrick_store::{SledStore, Store};
@@ -15,6 +16,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Store::new(Arc::new(SledStore::open(&db_dir).with_context(|| {
             format!("opening the store in {}", db_dir.display())
         })?));
+    let migrated = crate::account::backfill_deployment_names(&store)
+        .context("giving stored workspaces deployment names")?;
+    if migrated > 0 {
+        store.kv().flush().context("flushing migrated workspaces")?;
+        tracing::info!(migrated, "stored workspaces now have deployment names");
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -25,6 +32,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{local}"))
         .trim_end_matches('/')
         .to_string();
+    let workspace_domain = args
+        .workspace_domain
+        .as_deref()
+        .map(|d| WorkspaceDomain::new(d, &public_url))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--workspace-domain: {e}"))?;
     let account_id = crate::bootstrap::ensure_account(
         &store,
         &args.data_dir,
@@ -36,11 +49,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         public_url: public_url.clone(),
         provisioning_delay: args.provisioning_delay,
         trusted_proxies: args.trusted_proxies.clone(),
+        workspace_domain: workspace_domain.clone(),
     };
     let envelope = crate::keys::envelope(&args)?;
     let state = AppState::new(store.clone(), account_id.clone(), settings, envelope);
     let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    tracing::info!(%public_url, %account_id, data_dir = %args.data_dir.display(), kms = ?args.kms, "ironbrick is ready");
+    let domain = workspace_domain.as_ref().map(WorkspaceDomain::domain);
+    tracing::info!(%public_url, %account_id, workspace_domain = ?domain, data_dir = %args.data_dir.display(), kms = ?args.kms, "ironbrick is ready");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -1,6 +1,8 @@
 //! Shared application state.
 
 use crate::audit::Audit;
+use crate::hosts::WorkspaceDomain;
+use crate::model::WorkspaceRecord;
 use crate::policy::PolicyCache;
 use crate::vault::Vault;
 use ipnet::IpNet;
@@ -18,6 +20,9 @@ pub struct Settings {
     pub provisioning_delay: Duration,
     /// Peers whose `X-Forwarded-For` is trusted for the client address.
     pub trusted_proxies: Vec<IpNet>,
+    /// With a workspace domain, workspaces are also served (and their URLs spelled) at
+    /// `{scheme}://{deployment_name}.{domain}[:port]`.
+    pub workspace_domain: Option<WorkspaceDomain>,
 }
 
 /// Everything handlers share. Cheap to clone.
@@ -87,9 +92,13 @@ impl AppState {
         &self.inner.audit
     }
 
-    /// The workspace URL of `workspace_id`.
-    pub fn workspace_url(&self, workspace_id: i64) -> String {
-        format!("{}/w/{workspace_id}", self.inner.settings.public_url)
+    /// The workspace URL of `w`: its own host under the workspace domain when there is one,
+    /// else the path form `{public_url}/w/{workspace_id}` (which always works).
+    pub fn workspace_url(&self, w: &WorkspaceRecord) -> String {
+        match &self.inner.settings.workspace_domain {
+            Some(d) => d.url(&w.deployment_name),
+            None => format!("{}/w/{}", self.inner.settings.public_url, w.workspace_id),
+        }
     }
 
     /// Makes committed writes durable before a 2xx answer.

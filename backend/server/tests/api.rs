@@ -38,6 +38,7 @@ impl Api {
             public_url: "http://test".into(),
             provisioning_delay: Duration::ZERO,
             trusted_proxies: Vec::new(),
+            workspace_domain: None,
         };
         Self {
             state: AppState::new(

@@ -41,6 +41,7 @@ pub async fn start(dek_ttl: Duration) -> Server {
         public_url: host.clone(),
         provisioning_delay: Duration::ZERO,
         trusted_proxies: Vec::new(),
+        workspace_domain: None,
     };
     let envelope = ironbrick::keys::local_envelope(dir.path(), dek_ttl).expect("kms");
     let app = ironbrick::app(AppState::new(

@@ -25,19 +25,26 @@ async fn create(
     Body(req): Body<CreateCredentialRequest>,
 ) -> ApiResult<Json<Credential>> {
     let name = validate::required("credentials_name", &req.credentials_name)?.to_string();
-    let role_arn = req
-        .aws_credentials
-        .sts_role
-        .and_then(|r| r.role_arn)
+    let role = req.aws_credentials.sts_role.unwrap_or_default();
+    let role_arn = role
+        .role_arn
         .ok_or_else(|| ApiError::invalid("aws_credentials.sts_role.role_arn is required."))?;
     validate::iam_role_arn("aws_credentials.sts_role.role_arn", &role_arn)?;
+    let external_id = match role.external_id.filter(|e| !e.is_empty()) {
+        Some(e) => {
+            ironbrick_api::validate::sts_external_id("aws_credentials.sts_role.external_id", &e)
+                .map_err(ApiError::invalid)?;
+            e
+        }
+        None => state.account_id().to_string(),
+    };
     let cred = Credential {
         credentials_id: crate::ids::uuid(),
         credentials_name: name,
         aws_credentials: ironbrick_api::account::AwsCredentials {
             sts_role: Some(StsRole {
                 role_arn: Some(role_arn),
-                external_id: Some(state.account_id().to_string()),
+                external_id: Some(external_id),
             }),
         },
         account_id: state.account_id().to_string(),

@@ -76,6 +76,16 @@ async fn create(
     State(state): State<AppState>,
     Body(req): Body<CreateCustomerManagedKeyRequest>,
 ) -> ApiResult<Json<CustomerManagedKey>> {
+    for (field, value) in [
+        ("gcp_key_info", &req.gcp_key_info),
+        ("azure_key_info", &req.azure_key_info),
+    ] {
+        if value.as_ref().is_some_and(|v| !v.is_null()) {
+            return Err(ApiError::invalid(format!(
+                "{field} not supported: Ironbrick serves AWS workspaces."
+            )));
+        }
+    }
     let key = CustomerManagedKey {
         customer_managed_key_id: crate::ids::uuid(),
         account_id: state.account_id().to_string(),

@@ -2,11 +2,16 @@
 
 mod audit_log;
 mod credentials;
+mod deployments;
 mod keys;
 mod networks;
 mod refs;
 mod storage;
 mod workspaces;
+
+pub use deployments::{
+    backfill_deployment_names, deployment_workspace, legacy_deployment_name, DEPLOYMENTS,
+};
 
 use crate::state::AppState;
 use axum::Router;

@@ -41,6 +41,11 @@ async fn create(
     State(state): State<AppState>,
     Body(req): Body<CreateNetworkRequest>,
 ) -> ApiResult<Json<Network>> {
+    if req.gcp_network_info.as_ref().is_some_and(|v| !v.is_null()) {
+        return Err(ApiError::invalid(
+            "gcp_network_info not supported: Ironbrick serves AWS workspaces.",
+        ));
+    }
     let name = validate::required("network_name", &req.network_name)?;
     let vpc_id = req
         .vpc_id

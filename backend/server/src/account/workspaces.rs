@@ -1,10 +1,11 @@
 //! Workspaces: create (PROVISIONING, then RUNNING), get, list, update in both request forms,
 //! delete with everything the workspace owns.
 
+use super::deployments;
 use super::refs::{self, Kind};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
-use crate::model::{KeyRecord, NetworkRecord, WorkspaceRecord};
+use crate::model::{KeyRecord, NetworkRecord, WorkspaceRecord, HELD};
 use crate::repo::{self, trees, ws_key};
 use crate::state::AppState;
 use crate::time::now_ms;
@@ -12,12 +13,15 @@ use crate::validate;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use ironbrick_api::account::{CreateWorkspaceRequest, UpdateWorkspaceRequest, Workspace};
+use ironbrick_api::account::{
+    CreateWorkspaceRequest, OtherCloudFields, UpdateWorkspaceRequest, Workspace, COMPUTE_MODES,
+    EXPECTED_WORKSPACE_STATUSES,
+};
+use ironbrick_api::validate as rules;
 use ironbrick_api::Empty;
 use ironbrick_store::{StoreError, Tx};
 use serde::Deserialize;
 
-const DEPLOYMENTS: &str = "deployment_names";
 const PRICING_TIERS: [&str; 5] = [
     "STANDARD",
     "PREMIUM",
@@ -29,7 +33,7 @@ const CMK_FIELDS: [&str; 2] = [
     "managed_services_customer_managed_key_id",
     "storage_customer_managed_key_id",
 ];
-const UPDATABLE: [&str; 9] = [
+const UPDATABLE: [&str; 11] = [
     "workspace_name",
     "aws_region",
     "credentials_id",
@@ -39,7 +43,10 @@ const UPDATABLE: [&str; 9] = [
     "storage_customer_managed_key_id",
     "private_access_settings_id",
     "custom_tags",
+    "network_connectivity_config_id",
+    "expected_workspace_status",
 ];
+const SERVERLESS: &str = "SERVERLESS";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -53,12 +60,13 @@ pub fn routes() -> Router<AppState> {
 /// The wire form of a stored workspace, with its status as of now.
 pub fn render(state: &AppState, w: &WorkspaceRecord) -> Workspace {
     let running = now_ms() >= w.ready_at;
+    let serverless = w.compute_mode == SERVERLESS;
     Workspace {
         workspace_id: w.workspace_id,
         workspace_name: w.workspace_name.clone(),
         account_id: state.account_id().to_string(),
         aws_region: w.aws_region.clone(),
-        deployment_name: w.deployment_name.clone(),
+        deployment_name: Some(w.deployment_name.clone()),
         cloud: "aws".into(),
         workspace_status: if running { "RUNNING" } else { "PROVISIONING" }.into(),
         workspace_status_message: if running {
@@ -78,7 +86,18 @@ pub fn render(state: &AppState, w: &WorkspaceRecord) -> Workspace {
         storage_customer_managed_key_id: w.storage_customer_managed_key_id.clone(),
         private_access_settings_id: w.private_access_settings_id.clone(),
         custom_tags: w.custom_tags.clone(),
-        workspace_url: state.workspace_url(w.workspace_id),
+        compute_mode: w.compute_mode.clone(),
+        storage_mode: if serverless {
+            "DEFAULT_STORAGE"
+        } else {
+            "CUSTOMER_HOSTED"
+        }
+        .into(),
+        is_no_public_ip_enabled: Some(w.is_no_public_ip_enabled),
+        network_connectivity_config_id: w.network_connectivity_config_id.clone(),
+        expected_workspace_status: w.expected_workspace_status.clone(),
+        external_customer_info: w.external_customer_info.clone(),
+        workspace_url: state.workspace_url(w),
     }
 }
 
@@ -86,10 +105,83 @@ fn nonblank(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
+/// Refuses fields of other clouds by name.
+fn refuse_other_clouds(other: &OtherCloudFields) -> ApiResult<()> {
+    match other.set().as_slice() {
+        [] => Ok(()),
+        names => Err(ApiError::invalid(format!(
+            "{} not supported: Ironbrick serves AWS workspaces.",
+            names.join(", ")
+        ))),
+    }
+}
+
+fn check_tags(tags: Option<&std::collections::BTreeMap<String, String>>) -> ApiResult<()> {
+    tags.map_or(Ok(()), |t| rules::custom_tags(t).map_err(ApiError::invalid))
+}
+
+fn check_expected_status(status: Option<&str>) -> ApiResult<()> {
+    match status {
+        Some(s) if !EXPECTED_WORKSPACE_STATUSES.contains(&s) => Err(ApiError::invalid(format!(
+            "expected_workspace_status {s:?} is not one of {EXPECTED_WORKSPACE_STATUSES:?}."
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// When a workspace released now turns RUNNING.
+fn release_time(state: &AppState) -> i64 {
+    let delay = i64::try_from(state.settings().provisioning_delay.as_millis()).unwrap_or(i64::MAX);
+    now_ms().saturating_add(delay)
+}
+
+/// A serverless workspace has neither credentials nor a storage configuration.
+fn check_compute_mode(w: &WorkspaceRecord) -> ApiResult<()> {
+    if w.compute_mode != SERVERLESS {
+        return Ok(());
+    }
+    for (field, set) in [
+        ("credentials_id", w.credentials_id.is_some()),
+        (
+            "storage_configuration_id",
+            w.storage_configuration_id.is_some(),
+        ),
+    ] {
+        if set {
+            return Err(ApiError::invalid(format!(
+                "{field} must not be set on a SERVERLESS workspace (it uses serverless compute and default storage)."
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn deployment_name(state: &AppState, requested: Option<String>) -> ApiResult<Option<String>> {
+    let Some(name) = nonblank(requested) else {
+        return Ok(None);
+    };
+    rules::deployment_name(&name).map_err(ApiError::invalid)?;
+    if let Some(d) = &state.settings().workspace_domain {
+        if d.is_public_host(&name) {
+            return Err(ApiError::invalid(format!(
+                "deployment_name {name} is reserved: {} is this server's own host.",
+                d.host(&name)
+            )));
+        }
+    }
+    Ok(Some(name))
+}
+
 async fn create(
     State(state): State<AppState>,
     Body(req): Body<CreateWorkspaceRequest>,
 ) -> ApiResult<Json<Workspace>> {
+    refuse_other_clouds(&req.other_clouds)?;
+    if let Some(cloud) = req.cloud.as_deref().filter(|c| *c != "aws") {
+        return Err(ApiError::invalid(format!(
+            "cloud {cloud:?} not supported: Ironbrick serves AWS workspaces."
+        )));
+    }
     let name = validate::required("workspace_name", &req.workspace_name)?.to_string();
     let region = validate::region(
         "aws_region",
@@ -103,33 +195,49 @@ async fn create(
             "pricing_tier {pricing_tier:?} is not one of {PRICING_TIERS:?}."
         )));
     }
-    let credentials_id = nonblank(req.credentials_id)
-        .ok_or_else(|| ApiError::invalid("credentials_id is required."))?;
-    let storage_configuration_id = nonblank(req.storage_configuration_id)
-        .ok_or_else(|| ApiError::invalid("storage_configuration_id is required."))?;
-    let deployment_name = nonblank(req.deployment_name);
-    if let Some(d) = &deployment_name {
-        let ok = d.len() <= 63
-            && d.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !ok {
-            return Err(ApiError::invalid(format!(
-                "deployment_name {d:?} may only contain lowercase letters, digits and dashes."
-            )));
+    let compute_mode = req.compute_mode.unwrap_or_else(|| "HYBRID".into());
+    if !COMPUTE_MODES.contains(&compute_mode.as_str()) {
+        return Err(ApiError::invalid(format!(
+            "compute_mode {compute_mode:?} is not one of {COMPUTE_MODES:?}."
+        )));
+    }
+    let credentials_id = nonblank(req.credentials_id);
+    let storage_configuration_id = nonblank(req.storage_configuration_id);
+    if compute_mode != SERVERLESS {
+        if credentials_id.is_none() {
+            return Err(ApiError::invalid("credentials_id is required."));
+        }
+        if storage_configuration_id.is_none() {
+            return Err(ApiError::invalid("storage_configuration_id is required."));
+        }
+    }
+    let requested_name = deployment_name(&state, req.deployment_name)?;
+    check_tags(req.custom_tags.as_ref())?;
+    check_expected_status(req.expected_workspace_status.as_deref())?;
+    if let Some(info) = &req.external_customer_info {
+        for (field, v) in [
+            ("customer_name", &info.customer_name),
+            ("authoritative_user_email", &info.authoritative_user_email),
+            (
+                "authoritative_user_full_name",
+                &info.authoritative_user_full_name,
+            ),
+        ] {
+            validate::required(&format!("external_customer_info.{field}"), v)?;
         }
     }
     let now = now_ms();
-    let delay = i64::try_from(state.settings().provisioning_delay.as_millis()).unwrap_or(i64::MAX);
+    let held = req.expected_workspace_status.as_deref() == Some("PROVISIONING");
     let mut record = WorkspaceRecord {
         workspace_id: crate::ids::workspace_id(),
         workspace_name: name,
         aws_region: Some(region),
-        deployment_name,
+        deployment_name: requested_name.clone().unwrap_or_default(),
         pricing_tier,
         creation_time: now,
-        ready_at: now.saturating_add(delay),
-        credentials_id: Some(credentials_id),
-        storage_configuration_id: Some(storage_configuration_id),
+        ready_at: if held { HELD } else { release_time(&state) },
+        credentials_id,
+        storage_configuration_id,
         network_id: nonblank(req.network_id),
         managed_services_customer_managed_key_id: nonblank(
             req.managed_services_customer_managed_key_id,
@@ -137,8 +245,14 @@ async fn create(
         storage_customer_managed_key_id: nonblank(req.storage_customer_managed_key_id),
         private_access_settings_id: nonblank(req.private_access_settings_id),
         custom_tags: req.custom_tags,
+        compute_mode,
+        is_no_public_ip_enabled: req.is_no_public_ip_enabled.unwrap_or(true),
+        network_connectivity_config_id: nonblank(req.network_connectivity_config_id),
+        expected_workspace_status: req.expected_workspace_status,
+        external_customer_info: req.external_customer_info,
         dmk: None,
     };
+    check_compute_mode(&record)?;
     let key_arn = state
         .store()
         .transact(|tx| managed_services_key_arn(tx, &record))?;
@@ -148,7 +262,9 @@ async fn create(
             .new_dmk(record.workspace_id, key_arn.as_deref())
             .await?,
     );
-    state.store().transact(|tx| insert(tx, &record))?;
+    let record = state
+        .store()
+        .transact(|tx| insert(tx, &record, requested_name.as_deref()))?;
     state.flush().await?;
     Ok(Json(render(&state, &record)))
 }
@@ -169,23 +285,24 @@ fn managed_services_key_arn(tx: &mut dyn Tx, w: &WorkspaceRecord) -> ApiResult<O
     Ok(Some(key.0.aws_key_info.key_arn))
 }
 
-fn insert(tx: &mut dyn Tx, w: &WorkspaceRecord) -> ApiResult<()> {
-    if let Some(d) = &w.deployment_name {
-        if tx.get(DEPLOYMENTS, d.as_bytes())?.is_some() {
-            return Err(ApiError::exists(format!(
-                "Deployment name {d} is already in use."
-            )));
+/// Stores a new workspace under its requested deployment name, or a generated one.
+fn insert(
+    tx: &mut dyn Tx,
+    w: &WorkspaceRecord,
+    requested_name: Option<&str>,
+) -> ApiResult<WorkspaceRecord> {
+    let mut w = w.clone();
+    w.deployment_name = match requested_name {
+        Some(name) => {
+            deployments::claim(tx, name, w.workspace_id)?;
+            name.to_string()
         }
-        tx.put(
-            DEPLOYMENTS,
-            d.as_bytes(),
-            w.workspace_id.to_string().as_bytes(),
-        )?;
-    }
-    attach_references(tx, w, None)?;
+        None => deployments::claim_generated(tx, w.workspace_id)?,
+    };
+    attach_references(tx, &w, None)?;
     crate::workspace::objects::seed(tx, w.workspace_id)?;
-    repo::tx_put(tx, trees::WORKSPACES, &ws_key(w.workspace_id), w)?;
-    Ok(())
+    repo::tx_put(tx, trees::WORKSPACES, &ws_key(w.workspace_id), &w)?;
+    Ok(w)
 }
 
 /// Checks and records the account objects `w` references. `prior` is the workspace before an
@@ -364,6 +481,8 @@ fn touched(mask: Option<&str>, req: &UpdateWorkspaceRequest) -> ApiResult<Vec<&'
             "storage_customer_managed_key_id" => req.storage_customer_managed_key_id.is_some(),
             "private_access_settings_id" => req.private_access_settings_id.is_some(),
             "custom_tags" => req.custom_tags.is_some(),
+            "network_connectivity_config_id" => req.network_connectivity_config_id.is_some(),
+            "expected_workspace_status" => req.expected_workspace_status.is_some(),
             _ => false,
         }
     };
@@ -384,7 +503,14 @@ fn touched(mask: Option<&str>, req: &UpdateWorkspaceRequest) -> ApiResult<Vec<&'
     }
 }
 
-fn apply(w: &mut WorkspaceRecord, req: &UpdateWorkspaceRequest, fields: &[&str]) -> ApiResult<()> {
+/// Applies the touched `fields` of `req` to `w`. A held workspace released by
+/// `expected_workspace_status: RUNNING` turns RUNNING at `release_at`.
+fn apply(
+    w: &mut WorkspaceRecord,
+    req: &UpdateWorkspaceRequest,
+    fields: &[&str],
+    release_at: i64,
+) -> ApiResult<()> {
     for field in fields {
         match *field {
             "workspace_name" => {
@@ -416,7 +542,16 @@ fn apply(w: &mut WorkspaceRecord, req: &UpdateWorkspaceRequest, fields: &[&str])
                 &req.private_access_settings_id,
                 false,
             ),
-            "custom_tags" => w.custom_tags.clone_from(&req.custom_tags),
+            "custom_tags" => {
+                check_tags(req.custom_tags.as_ref())?;
+                w.custom_tags.clone_from(&req.custom_tags);
+            }
+            "network_connectivity_config_id" => set(
+                &mut w.network_connectivity_config_id,
+                &req.network_connectivity_config_id,
+                false,
+            ),
+            "expected_workspace_status" => expect_status(w, req, release_at)?,
             cmk => {
                 let (current, wanted) = if cmk == CMK_FIELDS[0] {
                     (
@@ -440,6 +575,30 @@ fn apply(w: &mut WorkspaceRecord, req: &UpdateWorkspaceRequest, fields: &[&str])
     Ok(())
 }
 
+/// `expected_workspace_status` on update: `RUNNING` (or absent under a mask) releases a held
+/// workspace; `PROVISIONING` holds one that is still provisioning.
+fn expect_status(
+    w: &mut WorkspaceRecord,
+    req: &UpdateWorkspaceRequest,
+    release_at: i64,
+) -> ApiResult<()> {
+    let wanted = nonblank(req.expected_workspace_status.clone());
+    check_expected_status(wanted.as_deref())?;
+    if wanted.as_deref() == Some("PROVISIONING") {
+        if now_ms() >= w.ready_at {
+            return Err(ApiError::invalid_state(format!(
+                "Workspace {} is already RUNNING; it cannot be held in PROVISIONING.",
+                w.workspace_id
+            )));
+        }
+        w.ready_at = HELD;
+    } else if w.ready_at == HELD {
+        w.ready_at = release_at;
+    }
+    w.expected_workspace_status = wanted;
+    Ok(())
+}
+
 fn set(target: &mut Option<String>, value: &Option<String>, keep_when_blank: bool) {
     match nonblank(value.clone()) {
         Some(v) => *target = Some(v),
@@ -454,12 +613,15 @@ async fn update(
     Query(query): Query<UpdateQuery>,
     Body(req): Body<UpdateWorkspaceRequest>,
 ) -> ApiResult<Json<Workspace>> {
+    refuse_other_clouds(&req.other_clouds)?;
     let fields = touched(query.update_mask.as_deref(), &req)?;
+    let release_at = release_time(&state);
     let updated = state.store().transact(|tx| {
         let prior: WorkspaceRecord = repo::tx_get(tx, trees::WORKSPACES, &ws_key(id))?
             .ok_or_else(|| ApiError::not_found(format!("Workspace {id} does not exist.")))?;
         let mut next = prior.clone();
-        apply(&mut next, &req, &fields)?;
+        apply(&mut next, &req, &fields, release_at)?;
+        check_compute_mode(&next)?;
         if let Some(old) = prior
             .network_id
             .as_deref()
@@ -488,9 +650,7 @@ async fn delete(
         if let Some(n) = &w.network_id {
             set_network_status(tx, n, None)?;
         }
-        if let Some(d) = &w.deployment_name {
-            tx.delete(DEPLOYMENTS, d.as_bytes())?;
-        }
+        deployments::release(tx, &w.deployment_name)?;
         for (tree, key) in &owned {
             tx.delete(tree, key)?;
         }

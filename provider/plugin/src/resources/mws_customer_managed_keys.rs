@@ -148,6 +148,7 @@ impl Resource for MwsCustomerManagedKeys {
                 reuse_key_for_cluster_volumes: info.bool("reuse_key_for_cluster_volumes").known(),
             }),
             use_cases: planned.strings("use_cases").known().unwrap_or_default(),
+            ..CreateCustomerManagedKeyRequest::default()
         };
         KEYS.create(&self.0, &planned, &req, diags).await
     }

@@ -143,6 +143,7 @@ impl Resource for MwsNetworks {
                 rest_api: strings(&b, "rest_api"),
                 dataplane_relay: strings(&b, "dataplane_relay"),
             }),
+            ..CreateNetworkRequest::default()
         };
         NETWORKS.create(&self.0, &planned, &req, diags).await
     }

@@ -249,6 +249,7 @@ impl Resource for MwsWorkspaces {
             private_access_settings_id: planned.opt_str("private_access_settings_id"),
             pricing_tier: planned.opt_str("pricing_tier"),
             custom_tags: tags(&planned),
+            ..CreateWorkspaceRequest::default()
         };
         let created: Workspace = match client.post(&format!("{base}/workspaces"), &req).await {
             Ok(w) => w,
