@@ -163,6 +163,15 @@ pub struct CustomerManagedKey {
     pub creation_time: i64,
 }
 
+/// Workspace pricing tiers (`ENTERPRISE` when absent).
+pub const PRICING_TIERS: [&str; 5] = [
+    "STANDARD",
+    "PREMIUM",
+    "ENTERPRISE",
+    "DEDICATED",
+    "COMMUNITY_EDITION",
+];
+
 /// Workspace compute modes: `HYBRID` (classic, the default: customer credentials and storage)
 /// and `SERVERLESS` (neither credentials nor storage configuration).
 pub const COMPUTE_MODES: [&str; 2] = ["HYBRID", "SERVERLESS"];

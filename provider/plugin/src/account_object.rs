@@ -6,7 +6,43 @@ use crate::common::{account, delete_url, get_opt, report, split_account_id, Conn
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::Arc;
-use tf_framework::{Diagnostics, Obj};
+use tf_framework::{Attr, Diagnostics, Dyn, Obj, Path, Ty};
+
+/// `account_id` as the official provider declares it on account-level resources: required
+/// (optional and deprecated on `databricks_mws_credentials`, where the provider's is used when
+/// it is unset). Changing it replaces the object.
+pub fn account_id_attr(required: bool) -> Attr {
+    if required {
+        Attr::required("account_id", Ty::String, "Account id.").force_new()
+    } else {
+        Attr::optional_computed(
+            "account_id",
+            Ty::String,
+            "Account id (deprecated upstream: defaults to the provider's).",
+        )
+        .force_new()
+    }
+}
+
+/// Refuses, when a configuration sets them, attributes that the official provider declares
+/// optional but only the server fills in (ids, statuses, timestamps): a configured value could
+/// never match what the server answers. `names` are attributes or blocks of `config`.
+pub fn refuse_outputs(config: &Obj, names: &[&str], diags: &mut Diagnostics) {
+    for name in names {
+        let set = match config.get(name) {
+            Dyn::Null => false,
+            Dyn::List(items) => !items.is_empty(),
+            _ => true,
+        };
+        if set {
+            diags.error_at(
+                Path::attr(name),
+                format!("{name} cannot be set"),
+                format!("{name} is set by the server; remove it from the configuration."),
+            );
+        }
+    }
+}
 
 /// An account-level object kind.
 pub struct AccountObject<T> {

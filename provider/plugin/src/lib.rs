@@ -10,4 +10,5 @@ mod common;
 mod data_sources;
 pub mod provider;
 mod resources;
+mod timeouts;
 mod validate;

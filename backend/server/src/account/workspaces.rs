@@ -15,20 +15,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use ironbrick_api::account::{
     CreateWorkspaceRequest, OtherCloudFields, UpdateWorkspaceRequest, Workspace, COMPUTE_MODES,
-    EXPECTED_WORKSPACE_STATUSES,
+    EXPECTED_WORKSPACE_STATUSES, PRICING_TIERS,
 };
 use ironbrick_api::validate as rules;
 use ironbrick_api::Empty;
 use ironbrick_store::{StoreError, Tx};
 use serde::Deserialize;
 
-const PRICING_TIERS: [&str; 5] = [
-    "STANDARD",
-    "PREMIUM",
-    "ENTERPRISE",
-    "DEDICATED",
-    "COMMUNITY_EDITION",
-];
 const CMK_FIELDS: [&str; 2] = [
     "managed_services_customer_managed_key_id",
     "storage_customer_managed_key_id",

@@ -1,6 +1,6 @@
 //! `databricks_mws_credentials`: a cross-account IAM role configuration.
 
-use crate::account_object::AccountObject;
+use crate::account_object::{account_id_attr, refuse_outputs, AccountObject};
 use crate::common::Conn;
 use crate::validate::{check, iam_role_arn};
 use ironbrick_api::account::{AwsCredentials, CreateCredentialRequest, Credential, StsRole};
@@ -39,23 +39,24 @@ impl Resource for MwsCredentials {
         Schema::new(Block::new(
             "A credential configuration: the IAM role the control plane assumes.",
             vec![
-                Attr::computed("id", Ty::String, "`<account_id>/<credentials_id>`."),
-                Attr::optional_computed(
-                    "account_id",
-                    Ty::String,
-                    "Account id (defaults to the provider's).",
-                )
-                .force_new(),
+                Attr::optional_computed("id", Ty::String, "`<account_id>/<credentials_id>`."),
+                account_id_attr(false),
                 Attr::required("credentials_name", Ty::String, "Name of the configuration.")
                     .force_new(),
                 Attr::required("role_arn", Ty::String, "Cross-account IAM role ARN.").force_new(),
-                Attr::computed("credentials_id", Ty::String, "Credential configuration id."),
-                Attr::computed(
+                Attr::optional_computed(
+                    "credentials_id",
+                    Ty::String,
+                    "Credential configuration id.",
+                ),
+                Attr::optional_computed(
                     "external_id",
                     Ty::String,
-                    "External id presented when assuming the role.",
-                ),
-                Attr::computed(
+                    "External id presented when assuming the role: the account id unless set \
+                     (the role's trust policy must require the same value).",
+                )
+                .force_new(),
+                Attr::optional_computed(
                     "creation_time",
                     Ty::Number,
                     "Creation time (ms since the epoch).",
@@ -72,6 +73,14 @@ impl Resource for MwsCredentials {
             diags,
             iam_role_arn,
         );
+        check(
+            config,
+            "external_id",
+            Path::attr("external_id"),
+            diags,
+            |v| ironbrick_api::validate::sts_external_id("external_id", v),
+        );
+        refuse_outputs(config, &["id", "credentials_id", "creation_time"], diags);
     }
 
     async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {
@@ -80,7 +89,7 @@ impl Resource for MwsCredentials {
             aws_credentials: AwsCredentials {
                 sts_role: Some(StsRole {
                     role_arn: planned.opt_str("role_arn"),
-                    external_id: None,
+                    external_id: planned.opt_str("external_id"),
                 }),
             },
         };

@@ -1,7 +1,9 @@
 //! `databricks_mws_customer_managed_keys`: a KMS key registered for managed services and/or
-//! workspace storage. Immutable: any change replaces it.
+//! workspace storage. Immutable: any change replaces it. `aws_key_info` is optional in the
+//! official schema (GCP keys use `gcp_key_info`); here it is required at plan time and
+//! `gcp_key_info` is refused.
 
-use crate::account_object::AccountObject;
+use crate::account_object::{account_id_attr, refuse_outputs, AccountObject};
 use crate::common::Conn;
 use crate::validate::{check, kms_key_arn, one_of, region};
 use ironbrick_api::account::{
@@ -9,10 +11,18 @@ use ironbrick_api::account::{
 };
 use std::sync::Arc;
 use tf_framework::{
-    async_trait, Attr, Block, Diagnostics, NestedBlock, Obj, Path, Resource, Schema, Ty, Value,
+    async_trait, Attr, Block, Diagnostics, Dyn, NestedBlock, Obj, Path, Resource, Schema, Ty, Value,
 };
 
 pub struct MwsCustomerManagedKeys(pub Arc<Conn>);
+
+/// A KMS alias name, `alias/<name>`.
+fn key_alias(v: &str) -> Result<(), String> {
+    match v.strip_prefix("alias/") {
+        Some(name) if !name.is_empty() => Ok(()),
+        _ => Err(format!("{v:?} must look like alias/<name>.")),
+    }
+}
 
 fn state(k: CustomerManagedKey) -> Obj {
     let mut info = Obj::new();
@@ -73,39 +83,40 @@ impl Resource for MwsCustomerManagedKeys {
             Block::new(
                 "A customer-managed key configuration.",
                 vec![
-                    Attr::computed(
+                    Attr::optional_computed(
                         "id",
                         Ty::String,
                         "`<account_id>/<customer_managed_key_id>`.",
                     ),
-                    Attr::optional_computed(
-                        "account_id",
-                        Ty::String,
-                        "Account id (defaults to the provider's).",
-                    )
-                    .force_new(),
+                    account_id_attr(true),
                     Attr::required(
                         "use_cases",
                         Ty::list_of_strings(),
                         "`MANAGED_SERVICES` and/or `STORAGE`.",
                     )
                     .force_new(),
-                    Attr::computed(
+                    Attr::optional_computed(
                         "customer_managed_key_id",
                         Ty::String,
                         "Key configuration id.",
                     ),
-                    Attr::computed(
+                    Attr::optional_computed(
                         "creation_time",
                         Ty::Number,
                         "Creation time (ms since the epoch).",
                     ),
                 ],
             )
+            .with_block(NestedBlock::single_list("aws_key_info", info).force_new())
             .with_block(
-                NestedBlock::single_list("aws_key_info", info)
-                    .required()
-                    .force_new(),
+                NestedBlock::single_list(
+                    "gcp_key_info",
+                    Block::new(
+                        "GCP only: refused (Ironbrick serves AWS workspaces).",
+                        vec![Attr::required("kms_key_id", Ty::String, "Cloud KMS key.")],
+                    ),
+                )
+                .force_new(),
             ),
         )
     }
@@ -134,8 +145,33 @@ impl Resource for MwsCustomerManagedKeys {
                 diags,
                 kms_key_arn,
             );
-            check(&info, "key_region", at.then("key_region"), diags, region);
+            check(
+                &info,
+                "key_region",
+                at.clone().then("key_region"),
+                diags,
+                region,
+            );
+            check(&info, "key_alias", at.then("key_alias"), diags, key_alias);
         }
+        let no_aws_key = match config.get("aws_key_info") {
+            Dyn::Null => true,
+            Dyn::List(items) => items.is_empty(),
+            _ => false,
+        };
+        if no_aws_key {
+            diags.error_at(
+                Path::attr("aws_key_info"),
+                "Missing aws_key_info",
+                "An aws_key_info block (key_arn) is required: Ironbrick serves AWS workspaces.",
+            );
+        }
+        crate::validate::aws_only(config, &["gcp_key_info"], diags);
+        refuse_outputs(
+            config,
+            &["id", "customer_managed_key_id", "creation_time"],
+            diags,
+        );
     }
 
     async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {

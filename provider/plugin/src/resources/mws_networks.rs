@@ -1,11 +1,15 @@
-//! `databricks_mws_networks`: a customer-managed VPC (vpc_id, subnet_ids, security_group_ids).
+//! `databricks_mws_networks`: a customer-managed VPC (vpc_id, subnet_ids, security_group_ids),
+//! with optional PrivateLink endpoints. `gcp_network_info` is refused at plan time. The official
+//! `error_messages` (network health, computed there) is accepted in the schema but refused when
+//! set: Ironbrick's networks never report errors, so the provider never fills it either.
 
-use crate::account_object::AccountObject;
+use crate::account_object::{account_id_attr, refuse_outputs, AccountObject};
 use crate::common::{list_or_null, Conn};
 use ironbrick_api::account::{CreateNetworkRequest, Network, NetworkVpcEndpoints};
 use std::sync::Arc;
 use tf_framework::{
-    async_trait, Attr, Block, Diagnostics, NestedBlock, Obj, Path, Resource, Schema, Ty, Value,
+    async_trait, Attr, Block, Diagnostics, Dyn, NestedBlock, Nesting, Obj, Path, Resource, Schema,
+    Ty, Value,
 };
 
 pub struct MwsNetworks(pub Arc<Conn>);
@@ -79,17 +83,37 @@ impl Resource for MwsNetworks {
                 ),
             ],
         );
+        let gcp = Block::new(
+            "GCP only: refused (Ironbrick serves AWS workspaces).",
+            vec![
+                Attr::required("network_project_id", Ty::String, "GCP project."),
+                Attr::required("vpc_id", Ty::String, "GCP VPC."),
+                Attr::required("subnet_id", Ty::String, "GCP subnet."),
+                Attr::required("subnet_region", Ty::String, "GCP region."),
+                Attr::optional("pod_ip_range_name", Ty::String, "Pod IP range."),
+                Attr::optional("service_ip_range_name", Ty::String, "Service IP range."),
+            ],
+        );
+        let errors = NestedBlock {
+            name: "error_messages",
+            block: Block::new(
+                "Network health errors. Set by the server only; Ironbrick networks report none.",
+                vec![
+                    Attr::optional("error_type", Ty::String, "Error type."),
+                    Attr::optional("error_message", Ty::String, "Error message."),
+                ],
+            ),
+            nesting: Nesting::List,
+            min_items: 0,
+            max_items: 0,
+            force_new: false,
+        };
         Schema::new(
             Block::new(
                 "A network configuration: a customer-managed VPC.",
                 vec![
-                    Attr::computed("id", Ty::String, "`<account_id>/<network_id>`."),
-                    Attr::optional_computed(
-                        "account_id",
-                        Ty::String,
-                        "Account id (defaults to the provider's).",
-                    )
-                    .force_new(),
+                    Attr::optional_computed("id", Ty::String, "`<account_id>/<network_id>`."),
+                    account_id_attr(true),
                     Attr::required("network_name", Ty::String, "Name of the configuration.")
                         .force_new(),
                     Attr::optional("vpc_id", Ty::String, "VPC id (`vpc-…`).").force_new(),
@@ -105,25 +129,27 @@ impl Resource for MwsNetworks {
                         "Security group ids (`sg-…`).",
                     )
                     .force_new(),
-                    Attr::computed("network_id", Ty::String, "Network configuration id."),
-                    Attr::computed(
+                    Attr::optional_computed("network_id", Ty::String, "Network configuration id."),
+                    Attr::optional_computed(
                         "vpc_status",
                         Ty::String,
                         "`UNATTACHED` until a workspace uses it, then `VALID`.",
                     ),
-                    Attr::computed(
+                    Attr::optional_computed(
                         "workspace_id",
                         Ty::Number,
                         "The workspace using this network.",
                     ),
-                    Attr::computed(
+                    Attr::optional_computed(
                         "creation_time",
                         Ty::Number,
                         "Creation time (ms since the epoch).",
                     ),
                 ],
             )
-            .with_block(NestedBlock::single_list("vpc_endpoints", endpoints).force_new()),
+            .with_block(NestedBlock::single_list("vpc_endpoints", endpoints).force_new())
+            .with_block(NestedBlock::single_list("gcp_network_info", gcp).force_new())
+            .with_block(errors),
         )
     }
 
@@ -131,6 +157,26 @@ impl Resource for MwsNetworks {
         check_ids(config, "vpc_id", "vpc-", diags);
         check_ids(config, "subnet_ids", "subnet-", diags);
         check_ids(config, "security_group_ids", "sg-", diags);
+        crate::validate::aws_only(config, &["gcp_network_info"], diags);
+        refuse_outputs(
+            config,
+            &[
+                "id",
+                "network_id",
+                "vpc_status",
+                "workspace_id",
+                "creation_time",
+                "error_messages",
+            ],
+            diags,
+        );
+        if config.get("vpc_id") == &Dyn::Null {
+            diags.error_at(
+                Path::attr("vpc_id"),
+                "Missing vpc_id",
+                "vpc_id is required: a network configuration describes a customer-managed AWS VPC.",
+            );
+        }
     }
 
     async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {

@@ -1,6 +1,6 @@
 //! `databricks_mws_storage_configurations`: the root S3 bucket of workspaces.
 
-use crate::account_object::AccountObject;
+use crate::account_object::{account_id_attr, refuse_outputs, AccountObject};
 use crate::common::Conn;
 use crate::validate::{bucket_name, check, iam_role_arn};
 use ironbrick_api::account::{
@@ -43,17 +43,12 @@ impl Resource for MwsStorageConfigurations {
         Schema::new(Block::new(
             "A storage configuration: the root bucket of workspaces.",
             vec![
-                Attr::computed(
+                Attr::optional_computed(
                     "id",
                     Ty::String,
                     "`<account_id>/<storage_configuration_id>`.",
                 ),
-                Attr::optional_computed(
-                    "account_id",
-                    Ty::String,
-                    "Account id (defaults to the provider's).",
-                )
-                .force_new(),
+                account_id_attr(true),
                 Attr::required(
                     "storage_configuration_name",
                     Ty::String,
@@ -61,8 +56,12 @@ impl Resource for MwsStorageConfigurations {
                 )
                 .force_new(),
                 Attr::required("bucket_name", Ty::String, "Root S3 bucket name.").force_new(),
-                Attr::optional("role_arn", Ty::String, "Optional IAM role for data access.")
-                    .force_new(),
+                Attr::optional(
+                    "role_arn",
+                    Ty::String,
+                    "IAM role for data access (stored and returned).",
+                )
+                .force_new(),
                 Attr::computed(
                     "storage_configuration_id",
                     Ty::String,
@@ -92,6 +91,7 @@ impl Resource for MwsStorageConfigurations {
             diags,
             bucket_name,
         );
+        refuse_outputs(config, &["id"], diags);
     }
 
     async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {

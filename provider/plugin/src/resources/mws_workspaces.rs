@@ -1,73 +1,57 @@
-//! `databricks_mws_workspaces`: a workspace, created and waited for until `RUNNING`, with the
+//! `databricks_mws_workspaces`: a workspace, created and waited for until it reaches the
+//! expected status (`RUNNING` unless `expected_workspace_status` says `PROVISIONING`), with the
 //! optional `token {}` block that mints a bootstrap PAT in it. The customer-managed key ids are
-//! fixed at creation: changing either plans a replacement.
+//! fixed at creation: changing either plans a replacement. `timeouts { create, read, update }`
+//! bound the waits (20 minutes each by default, as upstream). GCP arguments are refused at plan
+//! time.
+
+mod schema;
+mod state;
 
 use crate::account_object::AccountObject;
 use crate::common::{account, post_removal, report, split_account_id, Conn};
-use crate::validate::{check, region};
-use ironbrick_api::account::{CreateWorkspaceRequest, UpdateWorkspaceRequest, Workspace};
+use ironbrick_api::account::{
+    CreateWorkspaceRequest, ExternalCustomerInfo, UpdateWorkspaceRequest, Workspace,
+};
 use ironbrick_api::client::Client;
 use ironbrick_api::tokens::{CreateTokenRequest, CreateTokenResponse, RevokeTokenRequest};
+use state::state;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tf_framework::{
-    async_trait, Attr, Block, Diagnostics, Dyn, NestedBlock, Obj, Path, PlanRequest, Resource,
-    Schema, Ty,
-};
+use tf_framework::{async_trait, Diagnostics, Dyn, Obj, PlanRequest, Resource, Schema};
 
 pub struct MwsWorkspaces(pub Arc<Conn>);
 
-const PROVISIONING_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-const DEFAULT_TOKEN_LIFETIME: i64 = 2_592_000;
-
-fn state(w: Workspace, token: Option<Obj>) -> Obj {
-    let mut o = Obj::new();
-    o.set("id", format!("{}/{}", w.account_id, w.workspace_id))
-        .set("account_id", w.account_id)
-        .set("workspace_id", w.workspace_id)
-        .set("workspace_name", w.workspace_name)
-        .set("deployment_name", w.deployment_name)
-        .set("aws_region", w.aws_region)
-        .set("credentials_id", w.credentials_id)
-        .set("storage_configuration_id", w.storage_configuration_id)
-        .set("network_id", w.network_id)
-        .set("private_access_settings_id", w.private_access_settings_id)
-        .set(
-            "managed_services_customer_managed_key_id",
-            w.managed_services_customer_managed_key_id,
-        )
-        .set(
-            "storage_customer_managed_key_id",
-            w.storage_customer_managed_key_id,
-        )
-        .set("pricing_tier", w.pricing_tier)
-        .set("cloud", w.cloud)
-        .set("workspace_status", w.workspace_status)
-        .set("workspace_status_message", w.workspace_status_message)
-        .set("workspace_url", w.workspace_url)
-        .set("creation_time", w.creation_time)
-        .set_block("token", token);
-    let tags = w
-        .custom_tags
-        .filter(|t| !t.is_empty())
-        .map(|t| Dyn::Map(t.into_iter().map(|(k, v)| (k, Dyn::from(v))).collect()));
-    o.set("custom_tags", tags.unwrap_or_default());
-    o
-}
+/// How long create, read and update wait for a workspace by default (upstream's
+/// `DefaultProvisionTimeout`).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 const WORKSPACES: AccountObject<Workspace> = AccountObject {
     collection: "workspaces",
     id_attr: "workspace_id",
     what: "the workspace",
-    state: |w| state(w, None),
+    state: |w| state(w, None, None),
 };
 
 fn tags(o: &Obj) -> Option<std::collections::BTreeMap<String, String>> {
     o.string_map("custom_tags").known()
 }
 
-/// Polls until the workspace is `RUNNING` (or has failed, or the timeout passed).
-async fn wait_running(client: &Client, url: &str, diags: &mut Diagnostics) -> Option<Workspace> {
+/// The status an operation waits for: the configured `expected_workspace_status`, else RUNNING.
+fn expected(o: &Obj) -> String {
+    o.opt_str("expected_workspace_status")
+        .unwrap_or_else(|| "RUNNING".to_owned())
+}
+
+/// Polls until the workspace reaches `status` (RUNNING also satisfies PROVISIONING), fails,
+/// or `timeout` passes.
+async fn wait_for(
+    client: &Client,
+    url: &str,
+    status: &str,
+    timeout: Duration,
+    diags: &mut Diagnostics,
+) -> Option<Workspace> {
     let started = Instant::now();
     let mut delay = Duration::from_millis(50);
     loop {
@@ -78,31 +62,39 @@ async fn wait_running(client: &Client, url: &str, diags: &mut Diagnostics) -> Op
                 return None;
             }
         };
-        match w.workspace_status.as_str() {
-            "RUNNING" => return Some(w),
-            "FAILED" | "BANNED" | "CANCELLING" => {
-                diags.error(
-                    "Workspace provisioning failed",
-                    format!("{}: {}", w.workspace_status, w.workspace_status_message),
-                );
-                return None;
-            }
-            _ if started.elapsed() > PROVISIONING_TIMEOUT => {
-                diags.error(
-                    "Workspace provisioning timed out",
-                    format!(
-                        "Still {} after {PROVISIONING_TIMEOUT:?}.",
-                        w.workspace_status
-                    ),
-                );
-                return None;
-            }
-            _ => {
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(2));
-            }
+        let now = w.workspace_status.as_str();
+        if now == status || now == "RUNNING" {
+            return Some(w);
         }
+        if matches!(now, "FAILED" | "BANNED" | "CANCELLING" | "CANCELLED") {
+            diags.error(
+                "Workspace provisioning failed",
+                format!("{}: {}", w.workspace_status, w.workspace_status_message),
+            );
+            return None;
+        }
+        if started.elapsed() >= timeout {
+            diags.error(
+                "Workspace provisioning timed out",
+                format!(
+                    "Still {now} after {timeout:?}, waiting for {status} (raise timeouts to wait longer)."
+                ),
+            );
+            return None;
+        }
+        let left = timeout.saturating_sub(started.elapsed());
+        tokio::time::sleep(delay.min(left)).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
     }
+}
+
+fn customer_info(o: &Obj) -> Option<ExternalCustomerInfo> {
+    o.block("external_customer_info")
+        .map(|b| ExternalCustomerInfo {
+            customer_name: b.str("customer_name").to_owned(),
+            authoritative_user_email: b.str("authoritative_user_email").to_owned(),
+            authoritative_user_full_name: b.str("authoritative_user_full_name").to_owned(),
+        })
 }
 
 /// Mints the bootstrap PAT of the `token {}` block inside the workspace.
@@ -158,65 +150,23 @@ impl Resource for MwsWorkspaces {
     }
 
     fn schema(&self) -> Schema {
-        let token = Block::new(
-            "A bootstrap personal access token created in the workspace.",
-            vec![
-                Attr::optional("comment", Ty::String, "Token comment.").default("Terraform PAT"),
-                Attr::optional("lifetime_seconds", Ty::Number, "Token lifetime in seconds.")
-                    .default(DEFAULT_TOKEN_LIFETIME),
-                Attr::computed("token_id", Ty::String, "Token id."),
-                Attr::computed("token_value", Ty::String, "Token value.").sensitive(),
-            ],
-        );
-        let s = |n, d| Attr::computed(n, Ty::String, d);
-        Schema::new(
-            Block::new(
-                "A workspace.",
-                vec![
-                    Attr::computed("id", Ty::String, "`<account_id>/<workspace_id>`."),
-                    Attr::optional_computed("account_id", Ty::String, "Account id (defaults to the provider's).").force_new(),
-                    Attr::required("workspace_name", Ty::String, "Workspace name."),
-                    Attr::optional_computed("deployment_name", Ty::String, "Deployment name.").force_new(),
-                    Attr::optional_computed("aws_region", Ty::String, "AWS region.").force_new(),
-                    Attr::optional("credentials_id", Ty::String, "Credential configuration id."),
-                    Attr::optional("storage_configuration_id", Ty::String, "Storage configuration id."),
-                    Attr::optional("network_id", Ty::String, "Network configuration id."),
-                    Attr::optional("private_access_settings_id", Ty::String, "Private access settings id."),
-                    Attr::optional("managed_services_customer_managed_key_id", Ty::String, "CMK for managed services (notebooks, secrets). Changing it replaces the workspace.").force_new(),
-                    Attr::optional("storage_customer_managed_key_id", Ty::String, "CMK for workspace storage. Changing it replaces the workspace.").force_new(),
-                    Attr::optional_computed("pricing_tier", Ty::String, "Pricing tier.").force_new(),
-                    Attr::optional("custom_tags", Ty::map_of_strings(), "Tags."),
-                    Attr::computed("workspace_id", Ty::Number, "Workspace id."),
-                    s("workspace_url", "Workspace URL: the host of workspace-level API calls."),
-                    s("workspace_status", "`RUNNING` once provisioned."),
-                    s("workspace_status_message", "Status detail."),
-                    s("cloud", "Always `aws`."),
-                    Attr::computed("creation_time", Ty::Number, "Creation time (ms since the epoch)."),
-                ],
-            )
-            .with_block(NestedBlock::single_list("token", token)),
-        )
+        schema::schema()
     }
 
     fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
-        check(
-            config,
-            "aws_region",
-            Path::attr("aws_region"),
-            diags,
-            region,
-        );
-        if let Some(t) = config.block("token") {
-            crate::validate::lifetime(
-                &t,
-                "lifetime_seconds",
-                Path::attr("token").index(0).then("lifetime_seconds"),
-                diags,
-            );
-        }
+        schema::validate(config, diags);
     }
 
     fn modify_plan(&self, req: &mut PlanRequest, _diags: &mut Diagnostics) {
+        if let Some(prior) = &req.prior {
+            if prior.get("expected_workspace_status")
+                != req.planned.get("expected_workspace_status")
+            {
+                req.planned
+                    .set("workspace_status", Dyn::Unknown)
+                    .set("workspace_status_message", Dyn::Unknown);
+            }
+        }
         let Some(mut planned_token) = req.planned.block("token") else {
             return;
         };
@@ -244,11 +194,19 @@ impl Resource for MwsWorkspaces {
             storage_configuration_id: planned.opt_str("storage_configuration_id"),
             network_id: planned.opt_str("network_id"),
             managed_services_customer_managed_key_id: planned
-                .opt_str("managed_services_customer_managed_key_id"),
+                .opt_str("managed_services_customer_managed_key_id")
+                .or_else(|| planned.opt_str("customer_managed_key_id")),
             storage_customer_managed_key_id: planned.opt_str("storage_customer_managed_key_id"),
             private_access_settings_id: planned.opt_str("private_access_settings_id"),
-            pricing_tier: planned.opt_str("pricing_tier"),
+            pricing_tier: planned
+                .opt_str("pricing_tier")
+                .map(|p| p.to_ascii_uppercase()),
             custom_tags: tags(&planned),
+            compute_mode: planned.opt_str("compute_mode"),
+            is_no_public_ip_enabled: planned.bool("is_no_public_ip_enabled").known(),
+            network_connectivity_config_id: planned.opt_str("network_connectivity_config_id"),
+            expected_workspace_status: planned.opt_str("expected_workspace_status"),
+            external_customer_info: customer_info(&planned),
             ..CreateWorkspaceRequest::default()
         };
         let created: Workspace = match client.post(&format!("{base}/workspaces"), &req).await {
@@ -259,22 +217,31 @@ impl Resource for MwsWorkspaces {
             }
         };
         let url = format!("{base}/workspaces/{}", created.workspace_id);
-        let Some(w) = wait_running(&client, &url, diags).await else {
-            return Some(state(created, None));
+        let timeout = crate::timeouts::get(&planned, "create", DEFAULT_TIMEOUT);
+        let Some(w) = wait_for(&client, &url, &expected(&planned), timeout, diags).await else {
+            return Some(state(created, None, Some(&planned)));
         };
         let token = match planned.block("token") {
             Some(b) => create_token(&client, w.workspace_id, &b, diags).await,
             None => None,
         };
-        Some(state(w, token))
+        Some(state(w, token, Some(&planned)))
     }
 
     async fn read(&self, st: Obj, diags: &mut Diagnostics) -> Option<Obj> {
-        let w = match WORKSPACES.fetch(&self.0, &st, diags).await {
+        let mut w = match WORKSPACES.fetch(&self.0, &st, diags).await {
             Ok(found) => found?,
             Err(()) => return Some(st),
         };
-        let (client, _) = account(&self.0, &st, diags)?;
+        let (client, base) = account(&self.0, &st, diags)?;
+        // a refresh waits for a workspace still provisioning towards the expected status, as
+        // upstream does (not after an import: nothing says what to expect yet)
+        let imported = st.get("workspace_status").is_null();
+        if !imported && w.workspace_status == "PROVISIONING" && expected(&st) == "RUNNING" {
+            let url = format!("{base}/workspaces/{}", w.workspace_id);
+            let timeout = crate::timeouts::get(&st, "read", DEFAULT_TIMEOUT);
+            w = wait_for(&client, &url, "RUNNING", timeout, diags).await?;
+        }
         let mut token = st.block("token");
         if let Some(t) = token.as_mut() {
             let id = t.str("token_id").to_owned();
@@ -282,7 +249,7 @@ impl Resource for MwsWorkspaces {
                 t.set("token_id", Dyn::Null).set("token_value", Dyn::Null);
             }
         }
-        Some(state(w, token))
+        Some(state(w, token, Some(&st)))
     }
 
     async fn update(&self, prior: Obj, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {
@@ -296,6 +263,9 @@ impl Resource for MwsWorkspaces {
             network_id: pick("network_id"),
             private_access_settings_id: pick("private_access_settings_id"),
             custom_tags: changed("custom_tags").then(|| tags(&planned).unwrap_or_default()),
+            network_connectivity_config_id: pick("network_connectivity_config_id"),
+            expected_workspace_status: changed("expected_workspace_status")
+                .then(|| expected(&planned)),
             ..UpdateWorkspaceRequest::default()
         };
         let url = WORKSPACES.url(&base, &prior);
@@ -305,7 +275,8 @@ impl Resource for MwsWorkspaces {
                 return None;
             }
         }
-        let w = wait_running(&client, &url, diags).await?;
+        let timeout = crate::timeouts::get(&planned, "update", DEFAULT_TIMEOUT);
+        let w = wait_for(&client, &url, &expected(&planned), timeout, diags).await?;
         let prior_token = prior.block("token");
         let mut token = planned.block("token");
         let replace_token = token
@@ -319,7 +290,7 @@ impl Resource for MwsWorkspaces {
                 token = create_token(&client, w.workspace_id, &b, diags).await;
             }
         }
-        Some(state(w, token))
+        Some(state(w, token, Some(&planned)))
     }
 
     async fn delete(&self, st: Obj, diags: &mut Diagnostics) {
