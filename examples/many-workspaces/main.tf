@@ -26,6 +26,11 @@ variable "key_arn_prefix" {
   default     = "arn:aws:kms:us-east-1:111122223333:key/fleet-"
 }
 
+variable "databricks_account_id" {
+  description = "The account id (scripts and tests set TF_VAR_databricks_account_id)."
+  type        = string
+}
+
 provider "databricks" {}
 
 resource "databricks_mws_credentials" "fleet" {
@@ -35,12 +40,14 @@ resource "databricks_mws_credentials" "fleet" {
 
 resource "databricks_mws_storage_configurations" "team" {
   for_each                   = var.teams
+  account_id                 = var.databricks_account_id
   storage_configuration_name = "${each.key}-root"
   bucket_name                = "ironbrick-${each.key}-root"
 }
 
 resource "databricks_mws_customer_managed_keys" "team" {
-  for_each = var.teams
+  for_each   = var.teams
+  account_id = var.databricks_account_id
   aws_key_info {
     key_arn = "${var.key_arn_prefix}${each.key}"
   }
@@ -49,6 +56,7 @@ resource "databricks_mws_customer_managed_keys" "team" {
 
 resource "databricks_mws_workspaces" "team" {
   for_each                                 = var.teams
+  account_id                               = var.databricks_account_id
   workspace_name                           = each.key
   aws_region                               = "us-east-1"
   credentials_id                           = databricks_mws_credentials.fleet.credentials_id

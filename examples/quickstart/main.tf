@@ -24,6 +24,11 @@ variable "allowed_cidrs" {
   default     = ["127.0.0.0/8", "::1/128"]
 }
 
+variable "databricks_account_id" {
+  description = "The account id (scripts and tests set TF_VAR_databricks_account_id)."
+  type        = string
+}
+
 # Account-level provider: host, token and account id come from the environment.
 provider "databricks" {}
 
@@ -33,11 +38,13 @@ resource "databricks_mws_credentials" "this" {
 }
 
 resource "databricks_mws_storage_configurations" "this" {
+  account_id                 = var.databricks_account_id
   storage_configuration_name = "quickstart-root"
   bucket_name                = "ironbrick-quickstart-root"
 }
 
 resource "databricks_mws_customer_managed_keys" "notebooks" {
+  account_id = var.databricks_account_id
   aws_key_info {
     key_arn = var.cmk_arn
   }
@@ -45,6 +52,7 @@ resource "databricks_mws_customer_managed_keys" "notebooks" {
 }
 
 resource "databricks_mws_workspaces" "this" {
+  account_id                               = var.databricks_account_id
   workspace_name                           = "quickstart"
   aws_region                               = "us-east-1"
   credentials_id                           = databricks_mws_credentials.this.credentials_id

@@ -82,6 +82,8 @@ class Terraform:
             "DATABRICKS_HOST": backend.host,
             "DATABRICKS_TOKEN": backend.token,
             "DATABRICKS_ACCOUNT_ID": backend.account_id,
+            # account-level resources take account_id, as in the official provider's examples
+            "TF_VAR_databricks_account_id": backend.account_id,
         }
 
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> Run:
