@@ -38,7 +38,9 @@ impl Resource for Thing {
     async fn create(&self, planned: Obj, _: &mut Diagnostics) -> Option<Obj> {
         let mut o = planned;
         let id = format!("id-{}", o.str("name"));
-        let kept = o.opt_str("secret_wo").unwrap_or_else(|| o.str("note").to_owned());
+        let kept = o
+            .opt_str("secret_wo")
+            .unwrap_or_else(|| o.str("note").to_owned());
         self.store.lock().unwrap().insert(id.clone(), kept);
         o.set("id", id);
         Some(o)
