@@ -137,7 +137,13 @@ impl Resource for SecretScope {
         {
             Ok(_) => {
                 self.scopes.forget(&base);
-                self.read(planned, diags).await
+                let mut st = planned;
+                let name = st.str("name").to_owned();
+                let backend = st
+                    .opt_str("backend_type")
+                    .unwrap_or_else(|| "DATABRICKS".to_owned());
+                st.set("id", name).set("backend_type", backend);
+                Some(st)
             }
             Err(e) => {
                 report(diags, "create the secret scope", &e);
