@@ -22,7 +22,6 @@ import ssl
 import stat
 import subprocess
 import threading
-import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +50,12 @@ resource "databricks_secret_scope" "this" {
 
 
 def version() -> str:
-    return tomllib.loads((REPO / "Cargo.toml").read_text())["workspace"]["package"]["version"]
+    """provider/plugin's version: its own, or the workspace's it inherits (Cargo.toml)."""
+    own = re.search(r'^version\s*=\s*"([^"]+)"', (REPO / "provider" / "plugin" / "Cargo.toml").read_text(), re.M)
+    text = (REPO / "Cargo.toml").read_text()
+    m = own or re.search(r'^\[workspace\.package\][^\[]*?^version\s*=\s*"([^"]+)"', text, re.M | re.S)
+    assert m, "no version for provider/plugin in Cargo.toml"
+    return m.group(1)
 
 
 VERSION = version()
@@ -181,6 +185,32 @@ def test_release_layout(installed):
     assert json.loads((mirror / "index.json").read_text()) == {"versions": {VERSION: {}}}
     assert json.loads((mirror / f"{VERSION}.json").read_text()) == {"archives": {PLAT: {
         "url": ZIP, "hashes": [expected_h1(provider), f"zh:{sha256(rel / ZIP)}"]}}}
+
+
+def test_release_collects_platforms(terraform_exe, tmp_path):
+    """Zips for other platforms (built elsewhere) join SHA256SUMS, <version>.json and lock files."""
+    rel, home = tmp_path / "release", tmp_path / "home"
+    home.mkdir()
+    builds = {}
+    for plat in ("linux_amd64", "linux_arm64"):
+        exe = tmp_path / f"provider-{plat}"
+        exe.write_text(f"#!/bin/sh\necho {plat}\n")
+        exe.chmod(0o755)
+        builds[plat] = exe
+        run_script(home, "--binary", str(exe), "--platform", plat, "--no-install", "--release-dir", str(rel))
+    assert not (home / ".terraform.d").exists()
+    zips = {plat: f"terraform-provider-databricks_{VERSION}_{plat}.zip" for plat in builds}
+    listed = {line.split("  ")[1] for line in (rel / f"terraform-provider-databricks_{VERSION}_SHA256SUMS")
+              .read_text().splitlines()}
+    assert listed == {*zips.values(), f"terraform-provider-databricks_{VERSION}_manifest.json"}
+    archives = json.loads((rel / SOURCE / f"{VERSION}.json").read_text())["archives"]
+    assert {plat: a["hashes"][0] for plat, a in archives.items()} == {p: expected_h1(e) for p, e in builds.items()}
+
+    wd = workdir(tmp_path, "lock")
+    r = terraform(terraform_exe, wd, offline_env(home), "providers", "lock", f"-fs-mirror={rel}",
+                  *(f"-platform={p}" for p in builds))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert locked(wd) == (VERSION, {expected_h1(e) for e in builds.values()})
 
 
 # --- terraform init, with each CLI ----------------------------------------------------------------
