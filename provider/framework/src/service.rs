@@ -332,7 +332,8 @@ impl Rpc for Service {
         if let Some(r) = self.resource(&req.type_name, &mut diags) {
             let block = &r.schema.block;
             let prior = decode(req.prior_state.as_ref(), block, &mut diags);
-            let proposed = decode(req.proposed_new_state.as_ref(), block, &mut diags);
+            let mut proposed = decode(req.proposed_new_state.as_ref(), block, &mut diags);
+            block.null_write_only(&mut proposed);
             let config = decode(req.config.as_ref(), block, &mut diags);
             let mut planned = plan::planned(block, &prior, &proposed, &config);
             if !planned.is_null() && !diags.has_errors() {

@@ -364,7 +364,13 @@ async fn write_only_values_reach_create_but_never_plan_or_state() {
         .unwrap()
         .into_inner();
     assert!(applied.diagnostics.is_empty());
-    assert!(field(&decoded(applied.new_state), "secret_wo").is_null());
+    assert!(field(&decoded(applied.new_state.clone()), "secret_wo").is_null());
+    let mut proposed = decoded(applied.new_state.clone());
+    if let Dyn::Map(m) = &mut proposed {
+        m.insert("secret_wo".into(), "s3cret".into());
+    }
+    let again = plan(&s, applied.new_state.clone(), Some(encode(&proposed))).await;
+    assert_eq!(decoded(again.planned_state), decoded(applied.new_state));
     let thing = thing_of(&s);
     let mut st = Obj::new();
     st.set("id", "id-w");
