@@ -1,6 +1,10 @@
+locals {
+  teams = toset(["analytics", "research"])
+}
+
 # Two more workspaces sharing the credential and storage configurations...
 resource "databricks_mws_workspaces" "team" {
-  for_each = toset(["analytics", "research"])
+  for_each = local.teams
 
   account_id               = var.databricks_account_id
   workspace_name           = "${var.prefix}-${each.key}"
@@ -11,10 +15,10 @@ resource "databricks_mws_workspaces" "team" {
 
 # ...and a secret scope in each of them, through the same provider.
 resource "databricks_secret_scope" "team" {
-  for_each = databricks_mws_workspaces.team
+  for_each = local.teams
 
   provider_config {
-    workspace_id = each.value.workspace_id
+    workspace_id = databricks_mws_workspaces.team[each.key].workspace_id
   }
   name = "${each.key}-pipelines"
 }

@@ -116,19 +116,34 @@ impl<'a> Reference<'a> {
         text.to_owned()
     }
 
-    fn attr_line(&mut self, parent: &str, a: &Attr) -> String {
+    /// `* \`name\` - (Kind, Type, flags) description`. Exported attributes (`exported`) show
+    /// no kind: they are all read-only.
+    fn attr_line(&mut self, parent: &str, a: &Attr, exported: bool) -> String {
         let path = join(parent, a.name);
-        let mut tags = vec![
-            match a.kind {
-                Kind::Required => "Required",
-                Kind::Optional | Kind::OptionalComputed => "Optional",
-                Kind::Computed => "Computed",
+        let mut tags = Vec::new();
+        if !exported {
+            tags.push(
+                match a.kind {
+                    Kind::Required => "Required",
+                    Kind::Optional | Kind::OptionalComputed => "Optional",
+                    Kind::Computed => "Computed",
+                }
+                .to_owned(),
+            );
+            // set by the provider when the configuration leaves it out (and no default says how)
+            if a.kind == Kind::OptionalComputed && a.default.is_none() {
+                tags.push("Computed".to_owned());
             }
-            .to_owned(),
-            type_label(&a.ty),
-        ];
+        }
+        tags.push(type_label(&a.ty));
         if a.sensitive {
             tags.push("Sensitive".to_owned());
+        }
+        if a.write_only {
+            tags.push("Write-only".to_owned());
+        }
+        if a.deprecated.is_some() {
+            tags.push("Deprecated".to_owned());
         }
         let mut head = tags.join(", ");
         if a.force_new && self.resource {
@@ -181,12 +196,19 @@ impl<'a> Reference<'a> {
         let optional = block
             .attrs
             .iter()
-            .filter(|a| is_argument(a) && a.kind != Kind::Required);
+            .filter(|a| is_argument(a) && a.kind != Kind::Required && a.deprecated.is_none());
         for a in required.chain(optional) {
-            lines.push(self.attr_line("", a));
+            lines.push(self.attr_line("", a, false));
         }
         for b in block.blocks.iter().filter(|b| configurable(&b.block)) {
             lines.push(self.block_line("", b));
+        }
+        let deprecated = block
+            .attrs
+            .iter()
+            .filter(|a| is_argument(a) && a.kind != Kind::Required && a.deprecated.is_some());
+        for a in deprecated {
+            lines.push(self.attr_line("", a, false));
         }
         let mut out = lines.join("\n");
         for b in block.blocks.iter().filter(|b| configurable(&b.block)) {
@@ -205,10 +227,7 @@ impl<'a> Reference<'a> {
             .iter()
             .filter(|a| a.kind == Kind::Computed && a.name != "id");
         for a in id.chain(computed) {
-            let mut line = self.attr_line("", a);
-            // "(Computed, String)" says nothing an attribute reference does not: keep the type.
-            line = line.replacen("(Computed, ", "(", 1);
-            lines.push(line);
+            lines.push(self.attr_line("", a, true));
         }
         let mut sections = Vec::new();
         for b in block.blocks.iter().filter(|b| !configurable(&b.block)) {
@@ -239,7 +258,7 @@ impl<'a> Reference<'a> {
             .iter()
             .filter(|a| !is_argument(a) && a.kind != Kind::Required);
         for a in required.chain(optional).chain(computed) {
-            lines.push(self.attr_line(&path, a));
+            lines.push(self.attr_line(&path, a, false));
         }
         for n in &b.block.blocks {
             lines.push(self.block_line(&path, n));
@@ -266,6 +285,10 @@ mod tests {
                 Attr::required("name", Ty::String, ""),
                 Attr::optional("enabled", Ty::Bool, "On or off").default(true),
                 Attr::computed("value", Ty::String, "The value.").sensitive(),
+                Attr::optional("old", Ty::Number, "Old.").deprecated("Use name."),
+                Attr::optional("secret", Ty::String, "Secret.")
+                    .sensitive()
+                    .write_only(),
             ],
         )
         .with_block(NestedBlock::single_list(
@@ -291,6 +314,12 @@ mod tests {
         ));
         assert!(args.contains("* `enabled` - (Optional, Boolean) On or off. Defaults to `true`."));
         assert!(args.contains("See [provider_config block](#provider_config-block) below."));
+        assert!(args.contains("* `secret` - (Optional, String, Sensitive, Write-only) Secret."));
+        assert!(args.contains("* `region` - (Optional, Computed, String) Region."));
+        assert!(
+            args.contains("below.\n* `old` - (Optional, Number, Deprecated) Old."),
+            "deprecated arguments come last: {args}"
+        );
         assert!(args.contains(
             "### provider_config block\n\n* `workspace_id` - (Required, String) Workspace."
         ));
