@@ -397,8 +397,14 @@ impl Run {
                 .push("docs-src/common.md: missing an import section".to_owned());
             return String::new();
         };
+        let path_note = if id == "<path>" {
+            " (such as `1234567890//Shared/x`; `1234567890/Shared/x` means the same)"
+        } else {
+            ""
+        };
         let mut out = template
             .replace("{address}", &format!("{type_name}.{label}"))
+            .replace("{path_note}", path_note)
             .replace("{id}", &id);
         if let Some(p) = prose {
             out.push_str(&format!("\n\n{p}"));
