@@ -289,6 +289,7 @@ mod tests {
                 Attr::optional("secret", Ty::String, "Secret.")
                     .sensitive()
                     .write_only(),
+                Attr::optional_computed("region", Ty::String, "Region."),
             ],
         )
         .with_block(NestedBlock::single_list(
