@@ -4,7 +4,9 @@ writes it, `provider_config` included, only `source` changed) against a real bac
 The fixture, tests/acceptance/fixtures/official/, is generated from the examples in
 provider/plugin/docs-src/ that docs/ shows (provider/plugin/tests/docs.rs proves they are the
 same). For each Terraform CLI: apply → no-op plan → `terraform state rm` and `terraform import`
-of every importable object by its documented id → plan (only the documented in-place updates) →
+of every importable object by its documented id (the official one; `<workspace_id>/<id>` for
+workspace-level objects, as an account-level provider needs) → plan (only the documented in-place
+updates) →
 apply → no-op plan → destroy → nothing left in the account. Terraform >= 1.11 also applies the
 write-only secret example (fixtures/official-tf1.11/) and an `import {}` block.
 """
