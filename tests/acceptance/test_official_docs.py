@@ -30,10 +30,10 @@ WAREHOUSE_PASSWORD = "wh-pa55-never-in-state"
 
 # What `terraform import` cannot recover, so the plan after the imports updates in place (and
 # nothing else): a notebook's `source` (a local path) and `content_base64` (the content is
-# compared by md5, so the update uploads nothing new); on Terraform >= 1.11 also the write-only
-# secret's `string_value_wo_version` (the import read its value into `string_value`, which the
-# update clears again).
-UPDATED_AFTER_IMPORT = {"databricks_notebook.ddl", "databricks_notebook.notebook"}
+# compared by md5, so the update uploads nothing new); a secret's value (an import never reads it
+# into the state, since the configuration may set it write-only: the update writes it again); on
+# Terraform >= 1.11 also the write-only secret's `string_value_wo_version`.
+UPDATED_AFTER_IMPORT = {"databricks_notebook.ddl", "databricks_notebook.notebook", "databricks_secret.publishing_api"}
 UPDATED_AFTER_IMPORT_TF_1_11 = {"databricks_secret.warehouse_password"}
 
 
