@@ -227,6 +227,17 @@ pub fn validate(config: &Obj, diags: &mut Diagnostics) {
     refuse_outputs(config, &OUTPUTS, diags);
     crate::timeouts::validate(config, diags);
     if let Some(t) = config.block("token") {
+        for name in ["token_id", "token_value"] {
+            if !t.get(name).is_null() {
+                diags.error_at(
+                    Path::attr("token").index(0).then(name),
+                    format!("token.{name} cannot be set"),
+                    format!(
+                        "token.{name} is set by the provider; remove it from the configuration."
+                    ),
+                );
+            }
+        }
         crate::validate::lifetime(
             &t,
             "lifetime_seconds",
