@@ -111,6 +111,7 @@ def test_workspace_mistakes_fail_at_plan_time(terraform_exe, fresh_backend, tmp_
         "Invalid custom_tags",
         "Invalid timeouts.create",
         "vpc_id is required",
+        "token.token_value is set by the provider",
     ):
         assert expected in text, f"{expected!r} missing from:\n{text}"
     assert_account_empty(fresh_backend)
