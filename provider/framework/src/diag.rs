@@ -78,6 +78,16 @@ impl Diagnostics {
         self.push(false, summary.into(), detail.into(), None);
     }
 
+    /// Adds a warning about one attribute.
+    pub fn warning_at(
+        &mut self,
+        path: Path,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        self.push(false, summary.into(), detail.into(), Some(path));
+    }
+
     fn push(&mut self, error: bool, summary: String, detail: String, path: Option<Path>) {
         if error {
             tracing::debug!(%summary, %detail, "diagnostic");

@@ -104,6 +104,12 @@ pub struct Attr {
     pub volatile: bool,
     /// The value planned when the configuration leaves the attribute unset.
     pub default: Option<Dyn>,
+    /// Configured but never stored (protocol 6.9, Terraform 1.11+): planned and saved as null,
+    /// handed to `create`/`update` from the configuration. Older clients are refused at
+    /// validation when it is set.
+    pub write_only: bool,
+    /// Still accepted, but Terraform warns when it is set; `Some` carries the advice.
+    pub deprecated: Option<&'static str>,
     /// Shown by `terraform providers schema` and language servers.
     pub description: &'static str,
 }
@@ -118,6 +124,8 @@ impl Attr {
             force_new: false,
             volatile: false,
             default: None,
+            write_only: false,
+            deprecated: None,
             description,
         }
     }
@@ -160,6 +168,18 @@ impl Attr {
         self
     }
 
+    /// Marks an optional attribute write-only (see [`Attr::write_only`]).
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
+        self
+    }
+
+    /// Marks the attribute deprecated; `advice` says what to use instead.
+    pub fn deprecated(mut self, advice: &'static str) -> Self {
+        self.deprecated = Some(advice);
+        self
+    }
+
     /// Plans `v` when the configuration leaves the attribute unset (the attribute becomes
     /// optional and computed, as Terraform requires of defaulted attributes).
     pub fn default(mut self, v: impl Into<Dyn>) -> Self {
@@ -185,7 +205,8 @@ impl Attr {
             computed: self.is_computed(),
             sensitive: self.sensitive,
             description_kind: pb::StringKind::Markdown as i32,
-            deprecated: false,
+            deprecated: self.deprecated.is_some(),
+            write_only: self.write_only,
         }
     }
 }
@@ -271,6 +292,65 @@ impl Block {
     /// The attribute called `name`.
     pub fn attr(&self, name: &str) -> Option<&Attr> {
         self.attrs.iter().find(|a| a.name == name)
+    }
+
+    /// Nulls the write-only attributes of `v` (plans and state never hold them).
+    pub(crate) fn null_write_only(&self, v: &mut Dyn) {
+        if let Dyn::Map(m) = v {
+            for a in self.attrs.iter().filter(|a| a.write_only) {
+                if let Some(slot) = m.get_mut(a.name) {
+                    *slot = Dyn::Null;
+                }
+            }
+        }
+    }
+
+    /// Copies the write-only attributes of `config` into `planned`, for `create` and `update`.
+    pub(crate) fn with_write_only(&self, mut planned: Dyn, config: &Dyn) -> Dyn {
+        if let (Dyn::Map(p), Some(c)) = (&mut planned, config.as_map()) {
+            for a in self.attrs.iter().filter(|a| a.write_only) {
+                if let Some(v) = c.get(a.name) {
+                    p.insert(a.name.to_owned(), v.clone());
+                }
+            }
+        }
+        planned
+    }
+
+    /// Checks `config` for arguments that Terraform must be told about: write-only arguments
+    /// set for a client that cannot handle them (Terraform before 1.11), and deprecated ones.
+    pub(crate) fn check_config(
+        &self,
+        config: &Dyn,
+        write_only_allowed: bool,
+        diags: &mut crate::Diagnostics,
+    ) {
+        let Some(m) = config.as_map() else {
+            return;
+        };
+        for a in &self.attrs {
+            if m.get(a.name).is_none_or(Dyn::is_null) {
+                continue;
+            }
+            if a.write_only && !write_only_allowed {
+                diags.error_at(
+                    crate::Path::attr(a.name),
+                    format!("{} needs Terraform 1.11 or later", a.name),
+                    format!(
+                        "{} is a write-only argument, which Terraform supports from version \
+                         1.11. Upgrade Terraform, or use the argument it stands for.",
+                        a.name
+                    ),
+                );
+            }
+            if let Some(advice) = a.deprecated {
+                diags.warning_at(
+                    crate::Path::attr(a.name),
+                    format!("{} is deprecated", a.name),
+                    advice,
+                );
+            }
+        }
     }
 
     fn to_proto(&self, version: i64) -> pb::schema::Block {

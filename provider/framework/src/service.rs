@@ -10,6 +10,7 @@ use crate::schema::Schema;
 use crate::value::Dyn;
 use pb::provider_server::Provider as Rpc;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::sync::watch;
 use tonic::{Request, Response, Status};
@@ -28,6 +29,10 @@ pub(crate) struct Service {
     resources: HashMap<String, Entry<dyn Resource>>,
     data_sources: HashMap<String, Entry<dyn DataSource>>,
     stop: watch::Sender<bool>,
+    /// The provider block held unknown values when last configured (its host or token come
+    /// from a resource still to be created or replaced). Refreshes then keep the prior state
+    /// instead of failing, so such a provider never blocks plan, refresh or destroy.
+    config_pending: AtomicBool,
 }
 
 impl Service {
@@ -54,6 +59,7 @@ impl Service {
             resources,
             data_sources,
             stop,
+            config_pending: AtomicBool::new(false),
         }
     }
 
@@ -108,6 +114,7 @@ fn finish(state: Option<crate::Obj>, schema: &Schema) -> Dyn {
         return Dyn::Null;
     };
     let mut v = schema.block.normalize(state.into());
+    schema.block.null_write_only(&mut v);
     if v.unknowns_to_null() {
         tracing::warn!("provider left unknown values in a result; they are stored as null");
     }
@@ -174,6 +181,9 @@ impl Rpc for Service {
             &self.provider_schema.block,
             &mut diags,
         );
+        self.provider_schema
+            .block
+            .check_config(&config, false, &mut diags);
         self.provider.validate(&obj(&config), &mut diags);
         ok(pb::validate_provider_config::Response {
             diagnostics: diags.into_proto(),
@@ -188,6 +198,12 @@ impl Rpc for Service {
         let mut diags = Diagnostics::default();
         if let Some(r) = self.resource(&req.type_name, &mut diags) {
             let config = decode(req.config.as_ref(), &r.schema.block, &mut diags);
+            let write_only_allowed = req
+                .client_capabilities
+                .is_some_and(|c| c.write_only_attributes_allowed);
+            r.schema
+                .block
+                .check_config(&config, write_only_allowed, &mut diags);
             r.imp.validate(&obj(&config), &mut diags);
         }
         ok(pb::validate_resource_config::Response {
@@ -203,6 +219,7 @@ impl Rpc for Service {
         let mut diags = Diagnostics::default();
         if let Some(d) = self.data_source(&req.type_name, &mut diags) {
             let config = decode(req.config.as_ref(), &d.schema.block, &mut diags);
+            d.schema.block.check_config(&config, false, &mut diags);
             d.imp.validate(&obj(&config), &mut diags);
         }
         ok(pb::validate_data_resource_config::Response {
@@ -264,6 +281,8 @@ impl Rpc for Service {
             &mut diags,
         );
         if !diags.has_errors() {
+            self.config_pending
+                .store(config.contains_unknown(), Ordering::SeqCst);
             self.provider.configure(obj(&config), &mut diags).await;
         }
         ok(pb::configure_provider::Response {
@@ -280,7 +299,14 @@ impl Rpc for Service {
         let mut new_state = req.current_state.clone();
         if let Some(r) = self.resource(&req.type_name, &mut diags) {
             let current = decode(req.current_state.as_ref(), &r.schema.block, &mut diags);
-            if !current.is_null() && !diags.has_errors() {
+            let pending = self.config_pending.load(Ordering::SeqCst);
+            if pending {
+                tracing::debug!(
+                    type_name = %req.type_name,
+                    "provider configuration not known yet; keeping the prior state"
+                );
+            }
+            if !current.is_null() && !diags.has_errors() && !pending {
                 let read = r.imp.read(obj(&current), &mut diags).await;
                 if !diags.has_errors() {
                     new_state = Some(encode(&finish(read, &r.schema)));
@@ -306,7 +332,8 @@ impl Rpc for Service {
         if let Some(r) = self.resource(&req.type_name, &mut diags) {
             let block = &r.schema.block;
             let prior = decode(req.prior_state.as_ref(), block, &mut diags);
-            let proposed = decode(req.proposed_new_state.as_ref(), block, &mut diags);
+            let mut proposed = decode(req.proposed_new_state.as_ref(), block, &mut diags);
+            block.null_write_only(&mut proposed);
             let config = decode(req.config.as_ref(), block, &mut diags);
             let mut planned = plan::planned(block, &prior, &proposed, &config);
             if !planned.is_null() && !diags.has_errors() {
@@ -318,6 +345,7 @@ impl Rpc for Service {
                 };
                 r.imp.modify_plan(&mut pr, &mut diags);
                 planned = block.normalize(pr.planned.into());
+                block.null_write_only(&mut planned);
             }
             requires_replace = plan::requires_replace(block, &prior, &planned)
                 .iter()
@@ -346,6 +374,8 @@ impl Rpc for Service {
             let block = &r.schema.block;
             let prior = decode(req.prior_state.as_ref(), block, &mut diags);
             let planned = decode(req.planned_state.as_ref(), block, &mut diags);
+            let config = decode(req.config.as_ref(), block, &mut diags);
+            let planned = block.with_write_only(planned, &config);
             if !diags.has_errors() {
                 new_state = Some(match (prior.is_null(), planned.is_null()) {
                     (_, true) => {

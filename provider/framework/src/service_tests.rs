@@ -24,6 +24,7 @@ impl Resource for Thing {
                 Attr::computed("id", Ty::String, ""),
                 Attr::required("name", Ty::String, "").force_new(),
                 Attr::optional("note", Ty::String, ""),
+                Attr::optional("secret_wo", Ty::String, "").write_only(),
             ],
         ))
     }
@@ -37,10 +38,10 @@ impl Resource for Thing {
     async fn create(&self, planned: Obj, _: &mut Diagnostics) -> Option<Obj> {
         let mut o = planned;
         let id = format!("id-{}", o.str("name"));
-        self.store
-            .lock()
-            .unwrap()
-            .insert(id.clone(), o.str("note").to_owned());
+        let kept = o
+            .opt_str("secret_wo")
+            .unwrap_or_else(|| o.str("note").to_owned());
+        self.store.lock().unwrap().insert(id.clone(), kept);
         o.set("id", id);
         Some(o)
     }
@@ -69,6 +70,10 @@ impl Resource for Thing {
 }
 
 struct TestProvider(Arc<Thing>);
+
+fn thing_of(s: &Service) -> Arc<dyn Resource> {
+    s.resources["test_thing"].imp.clone()
+}
 
 #[async_trait]
 impl Provider for TestProvider {
@@ -137,7 +142,8 @@ async fn schema_lists_resources_with_cty_types() {
         .unwrap()
         .into_inner();
     let block = r.resource_schemas["test_thing"].block.clone().unwrap();
-    assert_eq!(block.attributes.len(), 3);
+    assert_eq!(block.attributes.len(), 4);
+    assert!(block.attributes[3].write_only);
     assert!(block.attributes.iter().all(|a| a.r#type == br#""string""#));
     assert!(r.server_capabilities.unwrap().plan_destroy);
     let m = s
@@ -192,6 +198,7 @@ async fn validation_errors_are_diagnostics_with_paths_not_grpc_errors() {
         .validate_resource_config(Request::new(pb::validate_resource_config::Request {
             type_name: "test_thing".into(),
             config: dv(&[("name", "bad".into())]),
+            client_capabilities: None,
         }))
         .await
         .unwrap()
@@ -209,6 +216,7 @@ async fn validation_errors_are_diagnostics_with_paths_not_grpc_errors() {
                 msgpack: vec![0x92, 0x01],
                 json: vec![],
             }),
+            client_capabilities: None,
         }))
         .await
         .unwrap()
@@ -270,7 +278,7 @@ async fn json_state_upgrades_to_the_schema_and_moves_are_refused() {
         .unwrap()
         .into_inner();
     let st = decoded(r.upgraded_state);
-    assert_eq!(st.as_map().unwrap().len(), 3);
+    assert_eq!(st.as_map().unwrap().len(), 4);
     assert!(field(&st, "note").is_null());
 
     let newer = s
@@ -318,4 +326,80 @@ async fn destroy_plans_null_and_apply_deletes() {
         .into_inner();
     assert!(decoded(destroyed.new_state).is_null());
     assert!(destroyed.diagnostics.is_empty());
+}
+
+async fn validate_wo(s: &Service, allowed: bool) -> Vec<pb::Diagnostic> {
+    s.validate_resource_config(Request::new(pb::validate_resource_config::Request {
+        type_name: "test_thing".into(),
+        config: dv(&[("name", "w".into()), ("secret_wo", "s3cret".into())]),
+        client_capabilities: Some(pb::ClientCapabilities {
+            deferral_allowed: false,
+            write_only_attributes_allowed: allowed,
+        }),
+    }))
+    .await
+    .unwrap()
+    .into_inner()
+    .diagnostics
+}
+
+#[tokio::test]
+async fn write_only_values_reach_create_but_never_plan_or_state() {
+    let s = service();
+    let old = validate_wo(&s, false).await;
+    assert!(old[0].summary.contains("Terraform 1.11"), "{old:?}");
+    assert!(validate_wo(&s, true).await.is_empty());
+
+    let config = dv(&[("name", "w".into()), ("secret_wo", "s3cret".into())]);
+    let p = plan(&s, None, config.clone()).await;
+    assert!(field(&decoded(p.planned_state.clone()), "secret_wo").is_null());
+    let applied = s
+        .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+            type_name: "test_thing".into(),
+            planned_state: p.planned_state,
+            config,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(applied.diagnostics.is_empty());
+    assert!(field(&decoded(applied.new_state.clone()), "secret_wo").is_null());
+    let mut proposed = decoded(applied.new_state.clone());
+    if let Dyn::Map(m) = &mut proposed {
+        m.insert("secret_wo".into(), "s3cret".into());
+    }
+    let again = plan(&s, applied.new_state.clone(), Some(encode(&proposed))).await;
+    assert_eq!(decoded(again.planned_state), decoded(applied.new_state));
+    let thing = thing_of(&s);
+    let mut st = Obj::new();
+    st.set("id", "id-w");
+    assert!(thing.read(st, &mut Diagnostics::default()).await.is_some());
+}
+
+#[tokio::test]
+async fn an_unknown_provider_configuration_keeps_prior_state_on_refresh() {
+    let s = service();
+    let configure = |host: Dyn| {
+        s.configure_provider(Request::new(pb::configure_provider::Request {
+            config: dv(&[("host", host)]),
+            ..Default::default()
+        }))
+    };
+    let current = dv(&[("id", "id-gone".into()), ("name", "g".into())]);
+    let read = || {
+        s.read_resource(Request::new(pb::read_resource::Request {
+            type_name: "test_thing".into(),
+            current_state: current.clone(),
+            ..Default::default()
+        }))
+    };
+    configure(Dyn::Unknown).await.unwrap();
+    let kept = read().await.unwrap().into_inner();
+    assert!(kept.diagnostics.is_empty());
+    assert_eq!(decoded(kept.new_state), decoded(current.clone()));
+
+    configure("http://known".into()).await.unwrap();
+    let refreshed = read().await.unwrap().into_inner();
+    assert!(decoded(refreshed.new_state).is_null());
 }

@@ -2,7 +2,7 @@
 
 use ironbrick_api::client::{Client, ClientError};
 use std::sync::Arc;
-use tf_framework::{Attr, Diagnostics, Dyn, Obj, Ty};
+use tf_framework::{Attr, Block, Diagnostics, Dyn, NestedBlock, Obj, Path, Ty, Value};
 
 pub use crate::provider::Conn;
 
@@ -68,26 +68,117 @@ pub fn unconfigured(diags: &mut Diagnostics, why: String) {
     diags.error("Provider not configured", why);
 }
 
-/// The optional `workspace_id` every workspace-level resource takes (an Ironbrick extension):
-/// with it, one account-level provider block manages resources in many workspaces.
+/// The `provider_config { workspace_id }` block of every workspace-level resource and data
+/// source, as in the official provider: with it, one account-level provider block manages
+/// objects in many workspaces. Changing the workspace replaces the object (it is destroyed in
+/// the old workspace and created in the new one).
+pub fn provider_config() -> NestedBlock {
+    NestedBlock::single_list(
+        "provider_config",
+        Block::new(
+            "Where this object lives, for a provider configured with the account host.",
+            vec![Attr::optional(
+                "workspace_id",
+                Ty::String,
+                "Numeric id of the workspace to manage this object in (a number converts). \
+                 When omitted, the provider's `workspace_id` is used, else the provider's \
+                 host must be a workspace URL.",
+            )
+            .force_new()],
+        ),
+    )
+}
+
+/// Ironbrick's earlier name for `provider_config { workspace_id }`, kept so that existing
+/// configurations and state go on working; Terraform warns when it is set.
 pub fn workspace_id_attr() -> Attr {
     Attr::optional(
         "workspace_id",
         Ty::Number,
-        "Workspace to manage this object in, through the account-level provider (Ironbrick \
-         extension). Omit it to use the provider's workspace host. Import ids then take the \
-         form `<workspace_id>/<id>`.",
+        "Deprecated: use `provider_config { workspace_id }`. Workspace to manage this object \
+         in, through the account-level provider.",
     )
     .force_new()
+    .deprecated(
+        "Use `provider_config { workspace_id = \"...\" }`, as the official Databricks provider \
+         does; the top-level workspace_id will be removed in a future release.",
+    )
 }
 
-/// The workspace API client and base URL for an object's `workspace_id`.
+/// Adds the workspace scoping every workspace-level schema carries: `provider_config` and the
+/// deprecated top-level `workspace_id`.
+pub fn workspace_scoped(mut block: Block) -> Block {
+    block.attrs.push(workspace_id_attr());
+    block.with_block(provider_config())
+}
+
+/// The workspace an object names: `provider_config.workspace_id`, else the deprecated
+/// top-level `workspace_id`, else the provider's `workspace_id`. `Ok(None)` means the
+/// provider's host is the workspace.
+pub fn workspace_id_of(conn: &Conn, o: &Obj) -> Result<Option<i64>, String> {
+    let named = own_workspace(o).or_else(|| {
+        conn.default_workspace_id()
+            .known()
+            .filter(|s| !s.is_empty())
+    });
+    named
+        .map(|id| {
+            id.trim().parse::<i64>().map_err(|_| {
+                format!("workspace_id {id:?} is not a numeric workspace id (such as 1234567890).")
+            })
+        })
+        .transpose()
+}
+
+/// The workspace an object's own configuration names, as written: `provider_config.workspace_id`
+/// or the deprecated top-level `workspace_id`.
+pub fn own_workspace(o: &Obj) -> Option<String> {
+    o.block("provider_config")
+        .and_then(|pc| pc.opt_str("workspace_id"))
+        .or_else(|| o.int("workspace_id").known().map(|id| id.to_string()))
+}
+
+/// The workspace API client and base URL for the workspace an object names (see
+/// [`workspace_id_of`]).
 pub fn workspace(conn: &Arc<Conn>, o: &Obj, diags: &mut Diagnostics) -> Option<(Client, String)> {
-    match conn.workspace(o.int("workspace_id").known()) {
+    let found = workspace_id_of(conn, o).and_then(|ws| {
+        let (client, base) = conn.workspace(ws)?;
+        match (ws, host_workspace(client.host())) {
+            (Some(named), Some(host)) if named != host => Err(format!(
+                "workspace_id mismatch: the provider's host is workspace {host}, but this object \
+                 names workspace {named} in provider_config. Configure the provider with the \
+                 account host to manage objects in several workspaces."
+            )),
+            _ => Ok((client, base)),
+        }
+    });
+    match found {
         Ok(w) => Some(w),
         Err(why) => {
             unconfigured(diags, why);
             None
+        }
+    }
+}
+
+/// The workspace of a path-form workspace URL (`{host}/w/{id}`).
+fn host_workspace(host: &str) -> Option<i64> {
+    let (_, rest) = host.rsplit_once("/w/")?;
+    rest.trim_end_matches('/').parse().ok()
+}
+
+/// Plan-time check of `provider_config.workspace_id`, when it is known.
+pub fn check_workspace_id(config: &Obj, diags: &mut Diagnostics) {
+    let Some(pc) = config.block("provider_config") else {
+        return;
+    };
+    if let Value::Known(id) = pc.string("workspace_id") {
+        if id.trim().parse::<i64>().map_or(true, |n| n <= 0) {
+            diags.error_at(
+                Path::attr("provider_config").index(0).then("workspace_id"),
+                "Invalid workspace_id",
+                format!("{id:?} is not a numeric workspace id (such as 1234567890)."),
+            );
         }
     }
 }
@@ -125,15 +216,23 @@ pub fn split_workspace_import(id: &str, path_like: bool) -> (Option<i64>, String
     (None, id.to_owned())
 }
 
-/// A starting state for an imported workspace-level object.
+/// A starting state for an imported workspace-level object: `<workspace_id>/<id>` records the
+/// workspace in `provider_config`, as a configuration naming it has it.
 pub fn imported(id: &str, path_like: bool) -> (Obj, String) {
     let (ws, rest) = split_workspace_import(id, path_like);
     let mut o = Obj::new();
     o.set("id", rest.clone());
-    if let Some(ws) = ws {
-        o.set("workspace_id", ws);
-    }
+    set_workspace(&mut o, ws);
     (o, rest)
+}
+
+/// Records the workspace of an imported object in `provider_config`.
+pub fn set_workspace(o: &mut Obj, ws: Option<i64>) {
+    if let Some(ws) = ws {
+        let mut pc = Obj::new();
+        pc.set("workspace_id", ws.to_string());
+        o.set_block("provider_config", Some(pc));
+    }
 }
 
 /// Splits an account-level id `<account_id>/<object_id>`.
@@ -173,6 +272,46 @@ mod tests {
             split_workspace_import("s|||k", false),
             (None, "s|||k".into())
         );
+    }
+
+    fn scoped(pc: Option<&str>, top: Option<i64>) -> Obj {
+        let mut o = Obj::new();
+        if let Some(ws) = pc {
+            let mut b = Obj::new();
+            b.set("workspace_id", ws);
+            o.set_block("provider_config", Some(b));
+        }
+        o.set("workspace_id", top);
+        o
+    }
+
+    #[test]
+    fn provider_config_names_the_workspace_before_the_deprecated_attribute() {
+        let conn = Conn::default();
+        assert_eq!(
+            workspace_id_of(&conn, &scoped(Some("42"), Some(7))),
+            Ok(Some(42))
+        );
+        assert_eq!(workspace_id_of(&conn, &scoped(None, Some(7))), Ok(Some(7)));
+        assert_eq!(workspace_id_of(&conn, &scoped(None, None)), Ok(None));
+        let bad = workspace_id_of(&conn, &scoped(Some("prod"), None)).unwrap_err();
+        assert!(bad.contains("not a numeric workspace id"), "{bad}");
+        let mut diags = Diagnostics::default();
+        check_workspace_id(&scoped(Some("0"), None), &mut diags);
+        assert!(diags.has_errors());
+        let mut diags = Diagnostics::default();
+        check_workspace_id(&scoped(Some("1234"), None), &mut diags);
+        assert!(!diags.has_errors());
+    }
+
+    #[test]
+    fn imports_record_the_workspace_in_provider_config() {
+        let (o, rest) = imported("12/abc", false);
+        assert_eq!(rest, "abc");
+        assert_eq!(own_workspace(&o).as_deref(), Some("12"));
+        assert!(o.get("workspace_id").is_null());
+        assert_eq!(host_workspace("http://h:1/w/9"), Some(9));
+        assert_eq!(host_workspace("http://h:1"), None);
     }
 
     #[test]

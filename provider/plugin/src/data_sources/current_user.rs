@@ -1,6 +1,6 @@
 //! `data "databricks_current_user"`: who the provider's token belongs to.
 
-use crate::common::{report, workspace, workspace_id_attr, Conn};
+use crate::common::{check_workspace_id, report, workspace, workspace_scoped, Conn};
 use ironbrick_api::scim::User;
 use std::sync::Arc;
 use tf_framework::{async_trait, Attr, Block, DataSource, Diagnostics, Obj, Schema, Ty};
@@ -15,11 +15,10 @@ impl DataSource for CurrentUser {
 
     fn schema(&self) -> Schema {
         let s = |n, d| Attr::computed(n, Ty::String, d);
-        Schema::new(Block::new(
+        Schema::new(workspace_scoped(Block::new(
             "The user (or service principal) the provider authenticates as.",
             vec![
-                workspace_id_attr(),
-                s("id", "User id."),
+                Attr::optional_computed("id", Ty::String, "User id."),
                 s("user_name", "User name (e-mail)."),
                 s("home", "Home folder, `/Users/<user_name>`."),
                 s("repos", "Repos folder, `/Repos/<user_name>`."),
@@ -31,7 +30,11 @@ impl DataSource for CurrentUser {
                 s("acl_principal_id", "`users/<user_name>`."),
                 s("workspace_url", "Workspace URL."),
             ],
-        ))
+        )))
+    }
+
+    fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
+        check_workspace_id(config, diags);
     }
 
     async fn read(&self, config: Obj, diags: &mut Diagnostics) -> Option<Obj> {

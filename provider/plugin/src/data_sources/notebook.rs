@@ -1,6 +1,6 @@
 //! `data "databricks_notebook"`: a notebook's content and metadata.
 
-use crate::common::{report, workspace, workspace_id_attr, Conn};
+use crate::common::{check_workspace_id, report, workspace, workspace_scoped, Conn};
 use ironbrick_api::workspace_objects::{ExportResponse, ObjectInfo};
 use std::sync::Arc;
 use tf_framework::{async_trait, Attr, Block, DataSource, Diagnostics, Obj, Schema, Ty};
@@ -14,11 +14,10 @@ impl DataSource for Notebook {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(
+        Schema::new(workspace_scoped(Block::new(
             "A notebook, decrypted and exported.",
             vec![
-                Attr::computed("id", Ty::String, "The notebook path."),
-                workspace_id_attr(),
+                Attr::optional_computed("id", Ty::String, "The notebook path."),
                 Attr::required("path", Ty::String, "Absolute workspace path."),
                 Attr::required("format", Ty::String, "Export format: `SOURCE`."),
                 Attr::computed("content", Ty::String, "Content, base64-encoded."),
@@ -31,7 +30,11 @@ impl DataSource for Notebook {
                     "Path with the `/Workspace` prefix.",
                 ),
             ],
-        ))
+        )))
+    }
+
+    fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
+        check_workspace_id(config, diags);
     }
 
     async fn read(&self, config: Obj, diags: &mut Diagnostics) -> Option<Obj> {

@@ -1,7 +1,7 @@
 //! `databricks_directory`: a workspace folder.
 
 use super::notebook::{delete_object, object_url, status};
-use crate::common::{imported, report, workspace, workspace_id_attr, Conn};
+use crate::common::{check_workspace_id, imported, report, workspace, workspace_scoped, Conn};
 use crate::validate::check;
 use ironbrick_api::workspace_objects::MkdirsRequest;
 use std::sync::Arc;
@@ -16,11 +16,10 @@ impl Resource for Directory {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(
+        Schema::new(workspace_scoped(Block::new(
             "A workspace folder (parents are created as needed).",
             vec![
-                Attr::computed("id", Ty::String, "The folder path."),
-                workspace_id_attr(),
+                Attr::optional_computed("id", Ty::String, "The folder path."),
                 Attr::required("path", Ty::String, "Absolute workspace path.").force_new(),
                 Attr::optional(
                     "delete_recursive",
@@ -28,7 +27,7 @@ impl Resource for Directory {
                     "Delete the folder's contents on destroy.",
                 )
                 .default(false),
-                Attr::computed("object_id", Ty::Number, "Object id."),
+                Attr::optional_computed("object_id", Ty::Number, "Object id."),
                 Attr::computed(
                     "workspace_path",
                     Ty::String,
@@ -36,10 +35,11 @@ impl Resource for Directory {
                 ),
                 Attr::computed("url", Ty::String, "Link to the folder."),
             ],
-        ))
+        )))
     }
 
     fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
+        check_workspace_id(config, diags);
         check(config, "path", Path::attr("path"), diags, |p| {
             (p.starts_with('/') && p.len() > 1)
                 .then_some(())

@@ -1,6 +1,8 @@
 //! `databricks_ip_access_list`: an ALLOW or BLOCK list of addresses and CIDR blocks.
 
-use crate::common::{delete_url, get_opt, imported, report, workspace, workspace_id_attr, Conn};
+use crate::common::{
+    check_workspace_id, delete_url, get_opt, imported, report, workspace, workspace_scoped, Conn,
+};
 use crate::validate::{check, cidr, one_of};
 use ironbrick_api::ip_access_lists::{
     CreateIpAccessListRequest, IpAccessListInfo, IpAccessListResponse, UpdateIpAccessListRequest,
@@ -49,20 +51,20 @@ impl Resource for IpAccessList {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(
+        Schema::new(workspace_scoped(Block::new(
             "An IP access list, enforced when `enableIpAccessLists` is true. BLOCK wins over ALLOW.",
             vec![
-                Attr::computed("id", Ty::String, "List id."),
-                workspace_id_attr(),
+                Attr::optional_computed("id", Ty::String, "List id."),
                 Attr::required("label", Ty::String, "Label."),
                 Attr::required("list_type", Ty::String, "`ALLOW` or `BLOCK`."),
                 Attr::required("ip_addresses", Ty::set_of_strings(), "Addresses and CIDR blocks."),
                 Attr::optional("enabled", Ty::Bool, "Whether the list is enforced.").default(true),
             ],
-        ))
+        )))
     }
 
     fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
+        check_workspace_id(config, diags);
         check(
             config,
             "list_type",

@@ -33,7 +33,7 @@ pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn Resource>> {
         Arc::new(ip_access_list::IpAccessList(c())),
         Arc::new(notebook::Notebook(c())),
         Arc::new(directory::Directory(c())),
-        Arc::new(secret_scope::SecretScope(c())),
+        Arc::new(secret_scope::SecretScope::new(c())),
         Arc::new(secret::Secret(c())),
     ]
 }

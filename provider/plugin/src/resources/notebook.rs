@@ -1,7 +1,9 @@
 //! `databricks_notebook`: a notebook imported from a `source` file or `content_base64`. The
 //! content is tracked by its `md5`: a changed file plans an in-place re-import.
 
-use crate::common::{imported, post_removal, report, workspace, workspace_id_attr, Conn};
+use crate::common::{
+    check_workspace_id, imported, post_removal, report, workspace, workspace_scoped, Conn,
+};
 use crate::validate::{check, one_of};
 use base64::Engine;
 use ironbrick_api::client::Client;
@@ -150,11 +152,10 @@ impl Resource for Notebook {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(
+        Schema::new(workspace_scoped(Block::new(
             "A notebook, stored under the workspace's managed-services key.",
             vec![
-                Attr::computed("id", Ty::String, "The notebook path."),
-                workspace_id_attr(),
+                Attr::optional_computed("id", Ty::String, "The notebook path."),
                 Attr::required("path", Ty::String, "Absolute workspace path.").force_new(),
                 Attr::optional("source", Ty::String, "Local file with the notebook source."),
                 Attr::optional(
@@ -174,18 +175,19 @@ impl Resource for Notebook {
                     "MD5 of the content; a change re-imports.",
                 ),
                 Attr::computed("url", Ty::String, "Link to the notebook."),
-                Attr::computed("object_id", Ty::Number, "Object id."),
-                Attr::computed("object_type", Ty::String, "`NOTEBOOK`."),
+                Attr::optional_computed("object_id", Ty::Number, "Object id."),
+                Attr::optional_computed("object_type", Ty::String, "`NOTEBOOK`."),
                 Attr::computed(
                     "workspace_path",
                     Ty::String,
                     "Path with the `/Workspace` prefix.",
                 ),
             ],
-        ))
+        )))
     }
 
     fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
+        check_workspace_id(config, diags);
         check(
             config,
             "language",

@@ -1,6 +1,8 @@
 //! `databricks_obo_token`: a token created on behalf of a service principal (token management).
 
-use crate::common::{delete_url, get_opt, imported, report, workspace, workspace_id_attr, Conn};
+use crate::common::{
+    check_workspace_id, delete_url, get_opt, imported, report, workspace, workspace_scoped, Conn,
+};
 use crate::validate::lifetime;
 use ironbrick_api::tokens::{CreateOboTokenRequest, CreateOboTokenResponse, GetTokenResponse};
 use std::sync::Arc;
@@ -19,11 +21,10 @@ impl Resource for OboToken {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(
+        Schema::new(workspace_scoped(Block::new(
             "A token created by an admin on behalf of a service principal.",
             vec![
-                Attr::computed("id", Ty::String, "Token id."),
-                workspace_id_attr(),
+                Attr::optional_computed("id", Ty::String, "Token id."),
                 Attr::required(
                     "application_id",
                     Ty::String,
@@ -34,10 +35,11 @@ impl Resource for OboToken {
                 Attr::optional("lifetime_seconds", Ty::Number, "Lifetime in seconds.").force_new(),
                 Attr::computed("token_value", Ty::String, "The token.").sensitive(),
             ],
-        ))
+        )))
     }
 
     fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
+        check_workspace_id(config, diags);
         lifetime(
             config,
             "lifetime_seconds",

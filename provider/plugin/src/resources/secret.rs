@@ -1,7 +1,9 @@
 //! `databricks_secret`: one secret value. The value is sensitive, sent only to the backend
 //! (which stores it under envelope encryption) and compared on refresh to detect drift.
 
-use crate::common::{imported, post_removal, report, workspace, workspace_id_attr, Conn};
+use crate::common::{
+    check_workspace_id, imported, post_removal, report, workspace, workspace_scoped, Conn,
+};
 use crate::validate::{check, secret_name};
 use base64::Engine;
 use ironbrick_api::client::Client;
@@ -19,7 +21,10 @@ async fn put(client: &Client, base: &str, o: &Obj, diags: &mut Diagnostics) -> b
     let req = PutSecretRequest {
         scope: o.str("scope").to_owned(),
         key: o.str("key").to_owned(),
-        string_value: o.string("string_value").known(),
+        string_value: o
+            .string("string_value")
+            .known()
+            .or_else(|| o.string("string_value_wo").known()),
         bytes_value: None,
     };
     match client
@@ -41,14 +46,33 @@ impl Resource for Secret {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(
+        Schema::new(workspace_scoped(Block::new(
             "A secret in a scope.",
             vec![
-                Attr::computed("id", Ty::String, "`<scope>|||<key>`."),
-                workspace_id_attr(),
+                Attr::optional_computed("id", Ty::String, "`<scope>|||<key>`."),
                 Attr::required("scope", Ty::String, "Scope name.").force_new(),
                 Attr::required("key", Ty::String, "Secret key.").force_new(),
-                Attr::required("string_value", Ty::String, "The secret value.").sensitive(),
+                Attr::optional(
+                    "string_value",
+                    Ty::String,
+                    "The secret value, kept (sensitive) in state so that drift is detected. \
+                     Exactly one of `string_value` and `string_value_wo` is set.",
+                )
+                .sensitive(),
+                Attr::optional(
+                    "string_value_wo",
+                    Ty::String,
+                    "The secret value, write-only: sent to the backend but never stored in plan \
+                     or state (Terraform 1.11 and later). Change `string_value_wo_version` to \
+                     send a new value.",
+                )
+                .sensitive()
+                .write_only(),
+                Attr::optional(
+                    "string_value_wo_version",
+                    Ty::Number,
+                    "Any number; changing it sends `string_value_wo` again.",
+                ),
                 Attr::computed(
                     "last_updated_timestamp",
                     Ty::Number,
@@ -61,10 +85,19 @@ impl Resource for Secret {
                     "`{{secrets/<scope>/<key>}}`, for Spark configuration.",
                 ),
             ],
-        ))
+        )))
     }
 
     fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
+        check_workspace_id(config, diags);
+        let (plain, wo) = (config.get("string_value"), config.get("string_value_wo"));
+        if plain.is_null() == wo.is_null() && !plain.is_unknown() && !wo.is_unknown() {
+            diags.error(
+                "Exactly one of string_value and string_value_wo",
+                "Set the secret's value with string_value, or with string_value_wo (write-only, \
+                 Terraform 1.11 and later), but not both.",
+            );
+        }
         check(
             config,
             "scope",
@@ -119,7 +152,9 @@ impl Resource for Secret {
                     .decode(v.value)
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok());
-                st.set("string_value", value);
+                if !st.get("string_value").is_null() {
+                    st.set("string_value", value);
+                }
             }
             Err(e) if e.is_not_found() => return None,
             Err(e) => report(diags, "read the secret", &e),
@@ -159,7 +194,7 @@ impl Resource for Secret {
     }
 
     fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Obj> {
-        let (o, rest) = imported(id, false);
+        let (mut o, rest) = imported(id, false);
         if !rest.contains(SEP) {
             diags.error(
                 "Invalid import id",
@@ -167,6 +202,9 @@ impl Resource for Secret {
             );
             return None;
         }
+        // A non-null string_value asks the first read to record the value; a null one means the
+        // value was set write-only and is never read back.
+        o.set("string_value", "");
         Some(o)
     }
 }

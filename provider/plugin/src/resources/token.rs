@@ -1,6 +1,8 @@
 //! `databricks_token`: a personal access token of the caller in a workspace.
 
-use crate::common::{imported, post_removal, report, workspace, workspace_id_attr, Conn};
+use crate::common::{
+    check_workspace_id, imported, post_removal, report, workspace, workspace_scoped, Conn,
+};
 use crate::validate::lifetime;
 use ironbrick_api::tokens::{
     CreateTokenRequest, CreateTokenResponse, ListTokensResponse, RevokeTokenRequest,
@@ -17,11 +19,10 @@ impl Resource for Token {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(
+        Schema::new(workspace_scoped(Block::new(
             "A personal access token. Its value is known only to the state that created it.",
             vec![
-                Attr::computed("id", Ty::String, "Token id."),
-                workspace_id_attr(),
+                Attr::optional_computed("id", Ty::String, "Token id."),
                 Attr::optional("comment", Ty::String, "Comment.").force_new(),
                 Attr::optional(
                     "lifetime_seconds",
@@ -29,23 +30,24 @@ impl Resource for Token {
                     "Lifetime in seconds (no expiry when unset).",
                 )
                 .force_new(),
-                Attr::computed("token_id", Ty::String, "Token id."),
+                Attr::optional_computed("token_id", Ty::String, "Token id."),
                 Attr::computed("token_value", Ty::String, "The token.").sensitive(),
-                Attr::computed(
+                Attr::optional_computed(
                     "creation_time",
                     Ty::Number,
                     "Creation time (ms since the epoch).",
                 ),
-                Attr::computed(
+                Attr::optional_computed(
                     "expiry_time",
                     Ty::Number,
                     "Expiry time (ms since the epoch; -1 for none).",
                 ),
             ],
-        ))
+        )))
     }
 
     fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
+        check_workspace_id(config, diags);
         lifetime(
             config,
             "lifetime_seconds",

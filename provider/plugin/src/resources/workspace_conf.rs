@@ -2,7 +2,10 @@
 //! `maxTokenLifetimeDays`, `enableTokensConfig`). Keys removed from `custom_config`, and all keys
 //! on destroy, return to their defaults.
 
-use crate::common::{report, split_workspace_import, workspace, workspace_id_attr, Conn};
+use crate::common::{
+    check_workspace_id, own_workspace, report, set_workspace, split_workspace_import, workspace,
+    workspace_scoped, Conn,
+};
 use ironbrick_api::client::Client;
 use ironbrick_api::workspace_conf::{default_of, normalize_value, WorkspaceConf, KNOWN_KEYS};
 use std::collections::BTreeMap;
@@ -13,18 +16,29 @@ use tf_framework::{
 
 pub struct WorkspaceConfResource(pub Arc<Conn>);
 
+/// The `custom_config` key an imported state carries until its first read, which then records
+/// every setting that differs from its default (the configuration that imports it names none
+/// yet). No real setting has this name.
+const IMPORT_ALL: &str = "*";
+
 fn config(o: &Obj) -> BTreeMap<String, String> {
     o.string_map("custom_config").known().unwrap_or_default()
 }
 
+/// `o` with `custom_config` set to `conf`; an unset (null) `custom_config` stays null while it
+/// holds nothing, so a configuration without one never differs from its state.
 fn with_config(mut o: Obj, conf: &BTreeMap<String, String>) -> Obj {
-    let map = conf
-        .iter()
-        .map(|(k, v)| (k.clone(), Dyn::from(v.as_str())))
-        .collect();
-    let ws = o.int("workspace_id").known();
-    o.set("id", ws.map_or_else(|| "_".to_owned(), |w| w.to_string()))
-        .set("custom_config", Dyn::Map(map));
+    let map = if conf.is_empty() && o.get("custom_config").is_null() {
+        Dyn::Null
+    } else {
+        Dyn::Map(
+            conf.iter()
+                .map(|(k, v)| (k.clone(), Dyn::from(v.as_str())))
+                .collect(),
+        )
+    };
+    let id = own_workspace(&o).unwrap_or_else(|| "_".to_owned());
+    o.set("id", id).set("custom_config", map);
     o
 }
 
@@ -64,25 +78,25 @@ impl Resource for WorkspaceConfResource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(Block::new(
+        Schema::new(workspace_scoped(Block::new(
             "Workspace settings.",
             vec![
-                Attr::computed(
+                Attr::optional_computed(
                     "id",
                     Ty::String,
-                    "`_`, or the workspace id with `workspace_id`.",
+                    "`_`, or the workspace id when `provider_config` names one.",
                 ),
-                workspace_id_attr(),
-                Attr::required(
+                Attr::optional(
                     "custom_config",
                     Ty::map_of_strings(),
                     "Settings to enforce, e.g. `enableIpAccessLists = true`.",
                 ),
             ],
-        ))
+        )))
     }
 
     fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
+        check_workspace_id(config, diags);
         let Value::Known(map) = config.string_map("custom_config") else {
             return;
         };
@@ -114,9 +128,9 @@ impl Resource for WorkspaceConfResource {
             .then(|| with_config(planned, &conf))
     }
 
-    async fn read(&self, st: Obj, diags: &mut Diagnostics) -> Option<Obj> {
+    async fn read(&self, mut st: Obj, diags: &mut Diagnostics) -> Option<Obj> {
         let (client, base) = workspace(&self.0, &st, diags)?;
-        let importing = st.get("custom_config").is_null();
+        let importing = config(&st).contains_key(IMPORT_ALL);
         let keys: Vec<String> = if importing {
             KNOWN_KEYS.iter().map(|k| k.to_string()).collect()
         } else {
@@ -141,6 +155,9 @@ impl Resource for WorkspaceConfResource {
                     })
                     .filter(|(k, v)| !importing || v != default_of(k))
                     .collect();
+                if importing {
+                    st.set("custom_config", Dyn::Null);
+                }
                 Some(with_config(st, &merged))
             }
             Err(e) if e.is_not_found() => None,
@@ -174,8 +191,12 @@ impl Resource for WorkspaceConfResource {
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
         let (ws, _) = split_workspace_import(&format!("{id}/_"), false);
         let mut o = Obj::new();
-        o.set("workspace_id", ws)
-            .set("id", ws.map_or_else(|| "_".to_owned(), |w| w.to_string()));
+        o.set("id", ws.map_or_else(|| "_".to_owned(), |w| w.to_string()))
+            .set(
+                "custom_config",
+                Dyn::Map([(IMPORT_ALL.to_owned(), Dyn::from(""))].into()),
+            );
+        set_workspace(&mut o, ws);
         Some(o)
     }
 }
