@@ -119,7 +119,12 @@ mod tests {
             .set("gcp", Dyn::List(vec![]))
             .set("google_credentials", Dyn::Unknown)
             .set("azure_client_id", Dyn::Null);
-        let names = ["azure_use_msi", "gcp", "google_credentials", "azure_client_id"];
+        let names = [
+            "azure_use_msi",
+            "gcp",
+            "google_credentials",
+            "azure_client_id",
+        ];
         let mut diags = Diagnostics::default();
         aws_only(&o, &names, &mut diags);
         let out = format!("{diags:?}");
