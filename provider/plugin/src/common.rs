@@ -216,10 +216,16 @@ pub fn split_workspace_import(id: &str, path_like: bool) -> (Option<i64>, String
     (None, id.to_owned())
 }
 
-/// A starting state for an imported workspace-level object: `<workspace_id>/<id>` records the
-/// workspace in `provider_config`, as a configuration naming it has it.
-pub fn imported(id: &str, path_like: bool) -> (Obj, String) {
+/// A starting state for an imported workspace-level object. The workspace, from
+/// `<workspace_id>/<id>` or else the provider's `workspace_id`, is recorded in
+/// `provider_config`, as a configuration written the official way names it.
+pub fn imported(conn: &Conn, id: &str, path_like: bool) -> (Obj, String) {
     let (ws, rest) = split_workspace_import(id, path_like);
+    let ws = ws.or_else(|| {
+        conn.default_workspace_id()
+            .known()
+            .and_then(|w| w.trim().parse().ok())
+    });
     let mut o = Obj::new();
     o.set("id", rest.clone());
     set_workspace(&mut o, ws);
@@ -306,7 +312,7 @@ mod tests {
 
     #[test]
     fn imports_record_the_workspace_in_provider_config() {
-        let (o, rest) = imported("12/abc", false);
+        let (o, rest) = imported(&Conn::default(), "12/abc", false);
         assert_eq!(rest, "abc");
         assert_eq!(own_workspace(&o).as_deref(), Some("12"));
         assert!(o.get("workspace_id").is_null());

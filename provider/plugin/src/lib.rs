@@ -8,6 +8,7 @@
 mod account_object;
 mod common;
 mod data_sources;
+pub mod docs;
 pub mod provider;
 mod resources;
 mod validate;

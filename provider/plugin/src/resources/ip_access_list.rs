@@ -163,7 +163,7 @@ impl Resource for IpAccessList {
     }
 
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
-        Some(imported(id, false).0)
+        Some(imported(&self.0, id, false).0)
     }
 }
 

@@ -291,7 +291,7 @@ impl Resource for Notebook {
     }
 
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
-        let (mut o, path) = imported(id, true);
+        let (mut o, path) = imported(&self.0, id, true);
         o.set("path", path);
         Some(o)
     }

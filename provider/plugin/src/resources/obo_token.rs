@@ -98,6 +98,6 @@ impl Resource for OboToken {
     }
 
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
-        Some(imported(id, false).0)
+        Some(imported(&self.0, id, false).0)
     }
 }

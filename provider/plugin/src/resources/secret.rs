@@ -194,7 +194,7 @@ impl Resource for Secret {
     }
 
     fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Obj> {
-        let (mut o, rest) = imported(id, false);
+        let (o, rest) = imported(&self.0, id, false);
         if !rest.contains(SEP) {
             diags.error(
                 "Invalid import id",
@@ -202,9 +202,8 @@ impl Resource for Secret {
             );
             return None;
         }
-        // A non-null string_value asks the first read to record the value; a null one means the
-        // value was set write-only and is never read back.
-        o.set("string_value", "");
+        // string_value stays null: the configuration may set the value write-only, and an
+        // import must not put it into the state. The next apply writes the configured value.
         Some(o)
     }
 }

@@ -191,7 +191,7 @@ impl Resource for SecretScope {
     }
 
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
-        let (mut o, name) = imported(id, false);
+        let (mut o, name) = imported(&self.conn, id, false);
         o.set("name", name);
         Some(o)
     }

@@ -125,6 +125,6 @@ impl Resource for Token {
     }
 
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
-        Some(imported(id, false).0)
+        Some(imported(&self.0, id, false).0)
     }
 }

@@ -1,0 +1,8 @@
+data "databricks_mws_workspaces" "all" {
+  # read after the workspaces of this configuration exist
+  depends_on = [databricks_mws_workspaces.this, databricks_mws_workspaces.team]
+}
+
+output "all_mws_workspaces" {
+  value = data.databricks_mws_workspaces.all.ids
+}

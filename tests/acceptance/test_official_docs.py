@@ -1,0 +1,181 @@
+"""Terraform acceptance: the HCL of docs/ (written the way the official provider's documentation
+writes it, `provider_config` included, only `source` changed) against a real backend.
+
+The fixture, tests/acceptance/fixtures/official/, is generated from the examples in
+provider/plugin/docs-src/ that docs/ shows (provider/plugin/tests/docs.rs proves they are the
+same). For each Terraform CLI: apply → no-op plan → `terraform state rm` and `terraform import`
+of every importable object by its documented id (the official one; `<workspace_id>/<id>` for
+workspace-level objects, as an account-level provider needs) → plan (only the documented in-place
+updates) →
+apply → no-op plan → destroy → nothing left in the account. Terraform >= 1.11 also applies the
+write-only secret example (fixtures/official-tf1.11/) and an `import {}` block.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+from pathlib import Path
+
+import requests
+
+from support.inventory import account_inventory, assert_account_empty
+from support.terraform import cli_id, copy_example
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PUBLISHING_API_KEY = "pk-live-0123456789"
+WAREHOUSE_PASSWORD = "wh-pa55-never-in-state"
+
+# What `terraform import` cannot recover, so the plan after the imports updates in place (and
+# nothing else): a notebook's `source` (a local path) and `content_base64` (the content is
+# compared by md5, so the update uploads nothing new); a secret's value (an import never reads it
+# into the state, since the configuration may set it write-only: the update writes it again); on
+# Terraform >= 1.11 also the write-only secret's `string_value_wo_version`.
+UPDATED_AFTER_IMPORT = {"databricks_notebook.ddl", "databricks_notebook.notebook", "databricks_secret.publishing_api"}
+UPDATED_AFTER_IMPORT_TF_1_11 = {"databricks_secret.warehouse_password"}
+
+
+def version(exe: Path) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", cli_id(exe))[:2])
+
+
+def ws_get(backend, ws_id: int | str, path: str, **params) -> dict:
+    r = requests.get(f"{backend.ws_url(ws_id)}/api/2.0/{path}", params=params,
+                     headers={"Authorization": f"Bearer {backend.token}"}, timeout=10)
+    r.raise_for_status()
+    return r.json()
+
+
+def planned_actions(out: str) -> dict[str, str]:
+    """Resource address → action ('created', 'updated in-place', 'destroyed', 'replaced', ...).
+    Data sources read again because something they depend on changes are left out."""
+    found = {}
+    for m in re.finditer(r"^  # (\S+) (?:will be|must be) (.+)$", out, re.M):
+        if not (m.group(1).startswith("data.") and m.group(2) == "read during apply"):
+            found[m.group(1)] = m.group(2)
+    return found
+
+
+def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
+    """Address → import id: the official provider's, with the workspace in front for
+    workspace-level objects (`<workspace_id>/<id>`), as an account-level provider needs."""
+    acct = lambda attr: lambda v: f"{account_id}/{v[attr]}"  # noqa: E731
+    account_level = {
+        "databricks_mws_credentials": acct("credentials_id"),
+        "databricks_mws_storage_configurations": acct("storage_configuration_id"),
+        "databricks_mws_networks": acct("network_id"),
+        "databricks_mws_customer_managed_keys": acct("customer_managed_key_id"),
+        "databricks_mws_workspaces": acct("workspace_id"),
+    }
+    workspace_level = {
+        "databricks_ip_access_list": lambda v: v["id"],
+        "databricks_notebook": lambda v: v["path"],
+        "databricks_directory": lambda v: v["path"],
+        "databricks_secret_scope": lambda v: v["name"],
+        "databricks_secret": lambda v: f"{v['scope']}|||{v['key']}",
+    }
+    ids = {}  # account-level objects first: the workspace-level ones name their workspaces
+    for addr, v in sorted(res.items(), key=lambda kv: kv[0].split(".")[0] not in account_level):
+        kind = addr.split(".")[0]  # data sources ("data.…") match nothing
+        if kind in account_level:
+            ids[addr] = account_level[kind](v)
+        elif kind in workspace_level:
+            ids[addr] = f"{v['provider_config'][0]['workspace_id']}/{workspace_level[kind](v)}"
+        elif kind == "databricks_workspace_conf":  # not importable upstream; here by workspace id
+            ids[addr] = v["provider_config"][0]["workspace_id"]
+    return ids
+
+
+def test_official_docs_examples(terraform_exe, tf_factory, fresh_backend, tmp_path):
+    b = fresh_backend
+    work = copy_example(FIXTURES / "official", tmp_path / "official")
+    newer = version(terraform_exe) >= (1, 11)
+    if newer:
+        for f in (FIXTURES / "official-tf1.11").glob("*.tf"):
+            shutil.copy(f, work / f.name)
+    tf = tf_factory(work)
+    # the provider block of the docs configures the provider, not the harness's environment
+    for k in ("DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_ACCOUNT_ID"):
+        tf.env.pop(k)
+    tf.env.update({
+        "TF_VAR_databricks_host": b.host,
+        "TF_VAR_databricks_account_id": b.account_id,
+        "TF_VAR_databricks_token": b.token,
+        "TF_VAR_publishing_api_key": PUBLISHING_API_KEY,
+        "TF_VAR_warehouse_password": WAREHOUSE_PASSWORD,
+    })
+
+    # apply, then nothing left to do
+    tf.apply()
+    plan = tf.plan()
+    assert plan.code == 0, plan.out
+    res = tf.resources()
+    ws = str(res["databricks_mws_workspaces.this"]["workspace_id"])
+    teams = {k: str(res[f'databricks_mws_workspaces.team["{k}"]']["workspace_id"]) for k in ("analytics", "research")}
+
+    # what the examples built, seen through the API
+    inv = account_inventory(b)
+    assert sorted(w["workspace_name"] for w in inv["workspaces"]) == ["demo", "demo-analytics", "demo-research"]
+    assert {w["workspace_status"] for w in inv["workspaces"]} == {"RUNNING"}
+    this = next(w for w in inv["workspaces"] if w["workspace_name"] == "demo")
+    assert this["managed_services_customer_managed_key_id"] and this["storage_customer_managed_key_id"]
+    out = tf.outputs()
+    assert out["all_mws_workspaces"] == {"demo": int(ws), **{f"demo-{k}": int(v) for k, v in teams.items()}}
+    assert out["my_home_folder"] == "/Users/admin@ironbrick.local"
+    assert out["ddl_gen_source"] == (work / "ddl_gen.py").read_text()
+    assert out["publishing_api_reference"] == "{{secrets/application-secret-scope/publishing_api}}"
+    assert out["workspace_url"] == b.ws_url(ws)
+    assert res["databricks_token.pat"]["token_value"].startswith("dapi")
+    secret = ws_get(b, ws, "secrets/get", scope="application-secret-scope", key="publishing_api")
+    assert base64.b64decode(secret["value"]).decode() == PUBLISHING_API_KEY
+    conf = ws_get(b, ws, "workspace-conf", keys="enableIpAccessLists,maxTokenLifetimeDays")
+    assert conf == {"enableIpAccessLists": "true", "maxTokenLifetimeDays": "90"}
+    lists = ws_get(b, ws, "ip-access-lists")["ip_access_lists"]
+    assert [(lst["label"], lst["list_type"]) for lst in lists] == [("allow_in", "ALLOW")]
+    for team, team_ws in teams.items():
+        scopes = ws_get(b, team_ws, "secrets/scopes/list")["scopes"]
+        assert [s["name"] for s in scopes] == [f"{team}-pipelines"], "each scope lives in its own workspace"
+    if newer:
+        secret = ws_get(b, ws, "secrets/get", scope="application-secret-scope", key="warehouse_password")
+        assert base64.b64decode(secret["value"]).decode() == WAREHOUSE_PASSWORD
+        state_text = json.dumps(tf.state())
+        assert WAREHOUSE_PASSWORD not in state_text and WAREHOUSE_PASSWORD not in (work / "terraform.tfstate").read_text()
+
+    # forget every importable object and import it back by its documented id
+    managed = {a for a in res if not a.startswith("data.")}
+    ids = import_ids(res, b.account_id)
+    not_importable = {a for a in managed if a.split(".")[0] in ("databricks_token", "databricks_obo_token")}
+    assert set(ids) | not_importable == managed, managed - set(ids) - not_importable
+    tf.run("state", "rm", *ids)
+    for addr, import_id in ids.items():
+        tf.run("import", "-input=false", "-no-color", addr, import_id)
+    imported = tf.resources()
+    for addr in ids:
+        if "provider_config" in res[addr]:
+            assert imported[addr]["provider_config"] == res[addr]["provider_config"], addr
+    plan = tf.plan()
+    expected = UPDATED_AFTER_IMPORT | (UPDATED_AFTER_IMPORT_TF_1_11 if newer else set())
+    assert planned_actions(plan.out) == {a: "updated in-place" for a in expected}, plan.out
+    assert "md5" not in plan.out, "the notebooks' content is unchanged"
+    tf.apply()
+    plan = tf.plan()
+    assert plan.code == 0, plan.out
+    assert WAREHOUSE_PASSWORD not in (work / "terraform.tfstate").read_text()
+
+    if newer:
+        # an import {} block, with the workspace in the id (<workspace_id>/<id>)
+        tf.run("state", "rm", "databricks_secret_scope.this")
+        (work / "imports.tf").write_text(
+            'import {\n  to = databricks_secret_scope.this\n'
+            f'  id = "{ws}/terraform-demo-scope"\n}}\n')
+        plan = tf.plan()
+        assert "1 to import, 0 to add, 0 to change, 0 to destroy" in plan.out, plan.out
+        tf.apply()
+        (work / "imports.tf").unlink()
+        plan = tf.plan()
+        assert plan.code == 0, plan.out
+
+    tf.destroy()
+    assert_account_empty(b)
