@@ -4,11 +4,34 @@
 //! workspace API (`{workspace_url}/api/2.0`). Non-2xx answers become [`ClientError::Api`] carrying
 //! the parsed [`ErrorCode`], so callers can match `ResourceDoesNotExist` (for example to drop a
 //! vanished object from Terraform state).
+//!
+//! Every attempt waits for the shared [`RateLimiter`], runs under the per-request timeout, and
+//! is logged at DEBUG (secrets redacted, see [`debug`]). Failures that say the request was not
+//! acted on (429, 503, a connection that could not be opened) are retried with back-off until
+//! the retry timeout; a connection lost after sending is retried only for idempotent methods
+//! (GET, HEAD, PUT, DELETE), never for a POST or PATCH the server may have applied. See
+//! [`ClientOptions`] for the knobs and their defaults.
 
 use crate::{ErrorBody, ErrorCode};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use reqwest::Method;
 use serde::{de::DeserializeOwned, Serialize};
 use std::fmt;
 use std::time::Duration;
+use tokio::time::Instant;
+
+pub mod debug;
+mod limiter;
+mod options;
+mod retry;
+#[cfg(test)]
+mod tests;
+
+pub use limiter::RateLimiter;
+pub use options::{
+    Backoff, ClientOptions, DEFAULT_DEBUG_TRUNCATE_BYTES, DEFAULT_HTTP_TIMEOUT_SECONDS,
+    DEFAULT_RATE_LIMIT, DEFAULT_RETRY_TIMEOUT_SECONDS,
+};
 
 /// Errors of the HTTP client.
 #[derive(Debug)]
@@ -62,12 +85,13 @@ impl std::error::Error for ClientError {}
 /// Result of client calls.
 pub type ClientResult<T> = Result<T, ClientError>;
 
-/// An authenticated client for one host. Cheap to clone.
+/// An authenticated client for one host. Cheap to clone; clones share the rate limiter.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     host: String,
     token: String,
+    opts: ClientOptions,
 }
 
 impl fmt::Debug for Client {
@@ -75,25 +99,37 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("host", &self.host)
             .field("token", &"***")
+            .field("opts", &self.opts)
             .finish()
     }
 }
 
 impl Client {
     /// A client for `host` (scheme + authority, optionally a `/w/{id}` workspace path) that
-    /// authenticates with the bearer `token`.
+    /// authenticates with the bearer `token`, with the default [`ClientOptions`].
     pub fn new(host: &str, token: &str) -> ClientResult<Self> {
+        Self::with_options(host, token, ClientOptions::default())
+    }
+
+    /// [`Client::new`] with explicit timeouts, retries, rate limiter, TLS and logging options.
+    pub fn with_options(host: &str, token: &str, opts: ClientOptions) -> ClientResult<Self> {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("ironbrick-client/", env!("CARGO_PKG_VERSION")))
+            .timeout(opts.http_timeout)
+            .connect_timeout(opts.http_timeout.min(Duration::from_secs(10)))
+            .danger_accept_invalid_certs(opts.skip_verify)
             .build()
             .map_err(|e| ClientError::Transport(e.to_string()))?;
         Ok(Self {
             http,
             host: host.trim_end_matches('/').to_string(),
             token: token.to_string(),
+            opts,
         })
+    }
+
+    /// The options this client was built with.
+    pub fn options(&self) -> &ClientOptions {
+        &self.opts
     }
 
     /// The host this client talks to.
@@ -129,7 +165,7 @@ impl Client {
 
     /// `GET url`.
     pub async fn get<T: DeserializeOwned>(&self, url: &str) -> ClientResult<T> {
-        self.send(self.http.get(url)).await
+        self.send(Method::GET, url, &[], None).await
     }
 
     /// `GET url?query`.
@@ -138,7 +174,7 @@ impl Client {
         url: &str,
         query: &[(&str, &str)],
     ) -> ClientResult<T> {
-        self.send(self.http.get(url).query(query)).await
+        self.send(Method::GET, url, query, None).await
     }
 
     /// `POST url` with a JSON body.
@@ -147,7 +183,7 @@ impl Client {
         url: &str,
         body: &B,
     ) -> ClientResult<T> {
-        self.send(self.http.post(url).json(body)).await
+        self.send(Method::POST, url, &[], Some(json(body)?)).await
     }
 
     /// `PATCH url` with a JSON body.
@@ -156,7 +192,7 @@ impl Client {
         url: &str,
         body: &B,
     ) -> ClientResult<T> {
-        self.send(self.http.patch(url).json(body)).await
+        self.send(Method::PATCH, url, &[], Some(json(body)?)).await
     }
 
     /// `PUT url` with a JSON body.
@@ -165,33 +201,174 @@ impl Client {
         url: &str,
         body: &B,
     ) -> ClientResult<T> {
-        self.send(self.http.put(url).json(body)).await
+        self.send(Method::PUT, url, &[], Some(json(body)?)).await
     }
 
     /// `DELETE url`.
     pub async fn delete(&self, url: &str) -> ClientResult<()> {
-        self.send::<serde_json::Value>(self.http.delete(url))
+        self.send::<serde_json::Value>(Method::DELETE, url, &[], None)
             .await
             .map(drop)
     }
 
-    async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> ClientResult<T> {
-        let resp = req
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(|e| ClientError::Transport(e.without_url().to_string()))?;
-        let status = resp.status().as_u16();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
-        if !(200..300).contains(&status) {
-            return Err(api_error(status, &bytes));
-        }
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: &str,
+        query: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> ClientResult<T> {
+        let bytes = self.call(method, url, query, body).await?;
         let bytes: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
         serde_json::from_slice(bytes).map_err(|e| ClientError::Decode(e.to_string()))
     }
+
+    /// Sends one request, retrying what [`retry::classify`] allows until the retry timeout;
+    /// returns the body of a 2xx answer.
+    async fn call(
+        &self,
+        method: Method,
+        url: &str,
+        query: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> ClientResult<bytes::Bytes> {
+        let start = Instant::now();
+        let deadline = self.opts.retry_timeout.map(|t| start + t);
+        let mut attempt: u32 = 0;
+        loop {
+            self.opts.limiter.acquire().await;
+            let outcome = self.attempt(&method, url, query, body.as_deref()).await;
+            let (err, hint) = match retry::classify(&method, outcome) {
+                retry::Verdict::Done(result) => return result,
+                retry::Verdict::Retry(err, hint) => (err, hint),
+            };
+            let wait = hint.unwrap_or_else(|| self.opts.backoff.wait(attempt, rand::random()));
+            attempt += 1;
+            if deadline.is_some_and(|d| Instant::now() + wait > d) {
+                return Err(retry::gave_up(err, attempt, start.elapsed()));
+            }
+            tracing::debug!(
+                %method, url, attempt, wait_ms = wait.as_millis() as u64,
+                "retrying after: {err}"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One HTTP exchange, logged at DEBUG.
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &str,
+        query: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> retry::Outcome {
+        let mut req = self
+            .http
+            .request(method.clone(), url)
+            .query(query)
+            .header(USER_AGENT, UA)
+            .header(ACCEPT, "application/json");
+        if let Ok(mut auth) = HeaderValue::from_str(&format!("Bearer {}", self.token)) {
+            auth.set_sensitive(true);
+            req = req.header(AUTHORIZATION, auth);
+        }
+        if let Some(b) = body {
+            req = req
+                .header(CONTENT_TYPE, "application/json")
+                .body(b.to_vec());
+        }
+        let req = match req.build() {
+            Ok(r) => r,
+            Err(e) => return retry::Outcome::Invalid(e.without_url().to_string()),
+        };
+        let logging = tracing::enabled!(tracing::Level::DEBUG);
+        let request_log = logging.then(|| self.request_log(&req, body));
+        let sent = Instant::now();
+        let result = match self.http.execute(req).await {
+            Ok(resp) => {
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                match resp.bytes().await {
+                    Ok(bytes) => Ok((status, headers, bytes)),
+                    Err(e) => Err(retry::Failure::from_reqwest(
+                        &e,
+                        true,
+                        self.opts.http_timeout,
+                    )),
+                }
+            }
+            Err(e) => Err(retry::Failure::from_reqwest(
+                &e,
+                false,
+                self.opts.http_timeout,
+            )),
+        };
+        if let Some(request_log) = request_log {
+            self.log_round_trip(method, url, request_log, sent.elapsed(), &result);
+        }
+        retry::Outcome::Sent(result)
+    }
+
+    fn request_log(&self, req: &reqwest::Request, body: Option<&[u8]>) -> String {
+        let limit = self.opts.debug_truncate_bytes;
+        let mut out = String::new();
+        if self.opts.debug_headers {
+            out.push_str(&debug::headers(">", req.headers(), limit));
+        }
+        if let Some(b) = body {
+            out.push_str("\n> ");
+            out.push_str(&debug::body(b, limit));
+        }
+        out
+    }
+
+    fn log_round_trip(
+        &self,
+        method: &Method,
+        url: &str,
+        request_log: String,
+        elapsed: Duration,
+        result: &Result<
+            (
+                reqwest::StatusCode,
+                reqwest::header::HeaderMap,
+                bytes::Bytes,
+            ),
+            retry::Failure,
+        >,
+    ) {
+        let limit = self.opts.debug_truncate_bytes;
+        let elapsed_ms = elapsed.as_millis() as u64;
+        let mut text = format!("{method} {url}{request_log}");
+        let status = match result {
+            Ok((status, headers, bytes)) => {
+                text.push_str(&format!("\n< {status}"));
+                if self.opts.debug_headers {
+                    text.push_str(&debug::headers("<", headers, limit));
+                }
+                if !bytes.is_empty() {
+                    text.push_str("\n< ");
+                    text.push_str(&debug::body(bytes, limit));
+                }
+                status.as_u16()
+            }
+            Err(f) => {
+                text.push_str(&format!("\n< {}", f.error));
+                0
+            }
+        };
+        let text = debug::scrub(text, &self.token);
+        tracing::debug!(%method, url, status, elapsed_ms, "{text}");
+    }
+}
+
+const UA: &str = concat!("ironbrick-client/", env!("CARGO_PKG_VERSION"));
+
+/// A request body as JSON bytes.
+fn json<B: Serialize + ?Sized>(body: &B) -> ClientResult<Vec<u8>> {
+    serde_json::to_vec(body)
+        .map_err(|e| ClientError::Decode(format!("cannot encode the request: {e}")))
 }
 
 fn api_error(status: u16, bytes: &[u8]) -> ClientError {

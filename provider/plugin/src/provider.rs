@@ -1,13 +1,23 @@
 //! The provider block and the connection every resource shares.
+//!
+//! The block accepts every argument of the official provider ([`settings`]); values resolve
+//! from the block, the environment and a config-file profile ([`resolve`], [`profile`]).
 
 use crate::{data_sources, resources};
-use ironbrick_api::client::Client;
+use ironbrick_api::client::{Client, ClientOptions, RateLimiter};
 use std::sync::{Arc, RwLock};
 use tf_framework::{
-    async_trait, Attr, Block, DataSource, Diagnostics, Obj, Path, Resource, Schema, Ty, Value,
+    async_trait, Block, DataSource, Diagnostics, Obj, Path, Resource, Schema, Value,
 };
 
-/// The provider: `provider "databricks" { host, token, account_id }`.
+mod profile;
+mod resolve;
+mod settings;
+
+use resolve::Problem;
+use settings::{Role, SETTINGS};
+
+/// The provider: `provider "databricks" { host, token, account_id, ... }`.
 #[derive(Debug, Default)]
 pub struct Databricks {
     conn: Arc<Conn>,
@@ -19,6 +29,8 @@ pub struct Databricks {
 #[derive(Debug, Default)]
 pub struct Conn {
     settings: RwLock<Settings>,
+    /// Paces every request of this provider process (`rate_limit`), whichever client makes it.
+    limiter: Arc<RateLimiter>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,56 +52,6 @@ impl Default for Settings {
             client: None,
         }
     }
-}
-
-/// A setting from the provider block, else its environment variable, else the profile.
-fn setting(config: &Obj, name: &str, env: &str, profile: &Profile) -> Value<String> {
-    match config.string(name) {
-        Value::Known(v) if !v.is_empty() => Value::Known(v),
-        Value::Unknown => Value::Unknown,
-        _ => std::env::var(env)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .or_else(|| profile.get(name).cloned())
-            .map_or(Value::Null, Value::Known),
-    }
-}
-
-type Profile = std::collections::BTreeMap<String, String>;
-
-/// One section of a `~/.databrickscfg`-style INI file (`DATABRICKS_CONFIG_FILE` overrides the
-/// path). A missing file or section is an empty profile.
-fn read_profile(text: &str, name: &str) -> Profile {
-    let mut current = String::new();
-    let mut out = Profile::new();
-    for line in text.lines().map(str::trim) {
-        if line.is_empty() || line.starts_with(['#', ';']) {
-            continue;
-        }
-        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            current = section.trim().to_owned();
-        } else if current == name {
-            if let Some((k, v)) = line.split_once('=') {
-                out.insert(k.trim().to_owned(), v.trim().to_owned());
-            }
-        }
-    }
-    out
-}
-
-fn profile(config: &Obj) -> Profile {
-    let name = config
-        .opt_str("profile")
-        .or_else(|| std::env::var("DATABRICKS_CONFIG_PROFILE").ok())
-        .unwrap_or_else(|| "DEFAULT".to_owned());
-    let path = std::env::var("DATABRICKS_CONFIG_FILE").ok().or_else(|| {
-        std::env::var("HOME")
-            .ok()
-            .map(|h| format!("{h}/.databrickscfg"))
-    });
-    path.and_then(|p| std::fs::read_to_string(p).ok())
-        .map(|text| read_profile(&text, &name))
-        .unwrap_or_default()
 }
 
 fn normalize_host(host: &str) -> String {
@@ -173,41 +135,10 @@ impl tf_framework::Provider for Databricks {
 
     fn schema(&self) -> Schema {
         Schema::new(Block::new(
-            "Ironbrick / Databricks account and workspace security configuration.",
-            vec![
-                Attr::optional(
-                    "host",
-                    Ty::String,
-                    "Account host (`http://127.0.0.1:8420`) or workspace URL (`{host}/w/{id}`). \
-                     Env: `DATABRICKS_HOST`.",
-                ),
-                Attr::optional(
-                    "token",
-                    Ty::String,
-                    "Personal access token. Env: `DATABRICKS_TOKEN`.",
-                )
-                .sensitive(),
-                Attr::optional(
-                    "account_id",
-                    Ty::String,
-                    "Account id for account-level (`databricks_mws_*`) resources. Env: \
-                     `DATABRICKS_ACCOUNT_ID`.",
-                ),
-                Attr::optional(
-                    "workspace_id",
-                    Ty::String,
-                    "Workspace of workspace-level resources and data sources whose \
-                     `provider_config` names none, when `host` is the account host. Env: \
-                     `DATABRICKS_WORKSPACE_ID`.",
-                ),
-                Attr::optional(
-                    "profile",
-                    Ty::String,
-                    "Profile of `~/.databrickscfg` (or `DATABRICKS_CONFIG_FILE`) supplying values \
-                     not set here or in the environment. Env: `DATABRICKS_CONFIG_PROFILE`; \
-                     default `DEFAULT`.",
-                ),
-            ],
+            "Ironbrick / Databricks account and workspace security configuration. Accepts every \
+             argument of the official provider; settings for other clouds and other \
+             authentication types are refused, settings without meaning here are ignored.",
+            settings::attrs(),
         ))
     }
 
@@ -221,22 +152,64 @@ impl tf_framework::Provider for Databricks {
                 );
             }
         }
+        let other_clouds: Vec<&str> = SETTINGS
+            .iter()
+            .filter(|s| s.role == Role::OtherCloud)
+            .map(|s| s.name)
+            .collect();
+        crate::validate::aws_only(config, &other_clouds, diags);
+        if let Value::Known(c) = config.string("cloud") {
+            if !c.is_empty() && !c.eq_ignore_ascii_case("aws") {
+                diags.error_at(
+                    Path::attr("cloud"),
+                    "cloud is not supported",
+                    format!("cloud = {c:?} is not supported: Ironbrick serves AWS workspaces."),
+                );
+            }
+        }
+        if let Value::Known(t) = config.string("auth_type") {
+            if !t.is_empty() && t != "pat" {
+                diags.error_at(
+                    Path::attr("auth_type"),
+                    format!("auth_type {t:?} is not supported"),
+                    format!("auth_type {t:?} is not supported. {}", resolve::PAT_ONLY),
+                );
+            }
+        }
+        for p in resolve::check_block_numbers(config) {
+            report(diags, p, false);
+        }
     }
 
     async fn configure(&self, config: Obj, diags: &mut Diagnostics) {
-        let profile = profile(&config);
-        let host = setting(&config, "host", "DATABRICKS_HOST", &profile);
-        let token = setting(&config, "token", "DATABRICKS_TOKEN", &profile);
-        let account_id = setting(&config, "account_id", "DATABRICKS_ACCOUNT_ID", &profile);
-        let workspace_id = setting(&config, "workspace_id", "DATABRICKS_WORKSPACE_ID", &profile);
-        let client = match (&host, &token) {
-            (Value::Known(h), Value::Known(t)) => match Client::new(&normalize_host(h), t) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    diags.error("Cannot configure the Databricks client", e.to_string());
-                    None
+        let r = resolve::resolve(&config, &|k| std::env::var(k).ok());
+        for p in r.warnings {
+            report(diags, p, true);
+        }
+        let ok = r.errors.is_empty();
+        for p in r.errors {
+            report(diags, p, false);
+        }
+        self.conn.limiter.set_rate(r.wire.rate_limit);
+        let options = ClientOptions {
+            http_timeout: r.wire.http_timeout,
+            retry_timeout: r.wire.retry_timeout,
+            limiter: Arc::clone(&self.conn.limiter),
+            skip_verify: r.wire.skip_verify,
+            debug_truncate_bytes: r.wire.debug_truncate_bytes,
+            debug_headers: r.wire.debug_headers,
+            ..ClientOptions::default()
+        };
+        let client = match (&r.host, &r.token) {
+            (Value::Known(h), Value::Known(t)) if ok => {
+                match Client::with_options(&normalize_host(h), t, options) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        diags.error("Cannot configure the Databricks client", e.to_string());
+                        None
+                    }
                 }
-            },
+            }
             _ => None,
         };
         let mut s = self
@@ -245,10 +218,10 @@ impl tf_framework::Provider for Databricks {
             .write()
             .unwrap_or_else(|p| p.into_inner());
         *s = Settings {
-            host,
-            token,
-            account_id,
-            workspace_id,
+            host: r.host,
+            token: r.token,
+            account_id: r.account_id,
+            workspace_id: r.workspace_id,
             client,
         };
     }
@@ -259,6 +232,15 @@ impl tf_framework::Provider for Databricks {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         data_sources::all(&self.conn)
+    }
+}
+
+/// A resolution problem as a diagnostic, on its attribute when the block set it.
+fn report(diags: &mut Diagnostics, p: Problem, warning: bool) {
+    match (warning, p.attr) {
+        (true, _) => diags.warning(p.summary, p.detail),
+        (false, Some(a)) => diags.error_at(Path::attr(a), p.summary, p.detail),
+        (false, None) => diags.error(p.summary, p.detail),
     }
 }
 
@@ -286,16 +268,105 @@ mod tests {
         assert!(reqwest_like_url("https:///x").is_none());
     }
 
+    fn obj(pairs: &[(&str, tf_framework::Dyn)]) -> Obj {
+        let mut o = Obj::new();
+        for (k, v) in pairs {
+            o.set(k, v.clone());
+        }
+        o
+    }
+
+    fn validated(pairs: &[(&str, tf_framework::Dyn)]) -> String {
+        let mut diags = Diagnostics::default();
+        tf_framework::Provider::validate(&Databricks::default(), &obj(pairs), &mut diags);
+        format!("{diags:?}")
+    }
+
     #[test]
-    fn profiles_come_from_their_own_section() {
-        let text = "[DEFAULT]\nhost = http://a\n\n[acct]\n# c\nhost=http://b\ntoken = dapi1\n";
-        assert_eq!(read_profile(text, "DEFAULT")["host"], "http://a");
-        let p = read_profile(text, "acct");
-        assert_eq!(
-            (p["host"].as_str(), p["token"].as_str()),
-            ("http://b", "dapi1")
+    fn plan_refuses_other_clouds_and_other_auth_types_and_bad_numbers() {
+        use tf_framework::Dyn;
+        for (name, v) in [
+            ("azure_workspace_resource_id", Dyn::from("/subscriptions/x")),
+            ("azure_use_msi", Dyn::Bool(true)),
+            ("google_service_account", Dyn::from("sa@p.iam")),
+        ] {
+            let out = validated(&[(name, v)]);
+            assert!(
+                out.contains(&format!(
+                    "{name} is not supported: Ironbrick serves AWS workspaces."
+                )),
+                "{out}"
+            );
+        }
+        let out = validated(&[("cloud", "gcp".into())]);
+        assert!(out.contains("cloud is not supported"), "{out}");
+        assert!(
+            out.contains("gcp") && out.contains("Ironbrick serves AWS workspaces"),
+            "{out}"
         );
-        assert!(read_profile(text, "none").is_empty());
+        let out = validated(&[("auth_type", "oauth-m2m".into())]);
+        assert!(out.contains("personal access tokens only"), "{out}");
+        let out = validated(&[("rate_limit", Dyn::Int(-1))]);
+        assert!(out.contains("Invalid rate_limit"), "{out}");
+        let fine = validated(&[
+            ("cloud", "aws".into()),
+            ("auth_type", "pat".into()),
+            ("cluster_id", "0123-abc".into()),
+            ("warehouse_id", "w".into()),
+            ("scopes", Dyn::from(vec!["all-apis".to_owned()])),
+            ("rate_limit", Dyn::Unknown),
+            ("azure_client_id", Dyn::Null),
+        ]);
+        assert!(!fine.contains("error: true"), "{fine}");
+    }
+
+    #[tokio::test]
+    async fn configure_builds_one_client_with_the_settings_and_the_shared_limiter() {
+        use tf_framework::Dyn;
+        let p = Databricks::default();
+        let mut diags = Diagnostics::default();
+        let config = obj(&[
+            ("host", "http://127.0.0.1:1/".into()),
+            ("token", "dapi-configure-test".into()),
+            ("rate_limit", Dyn::Int(7)),
+            ("http_timeout_seconds", Dyn::Int(3)),
+            ("retry_timeout_seconds", Dyn::Int(-1)),
+            ("debug_headers", Dyn::Bool(true)),
+            ("skip_verify", Dyn::Bool(true)),
+            ("cluster_id", "ignored".into()),
+        ]);
+        tf_framework::Provider::configure(&p, config, &mut diags).await;
+        assert!(!diags.has_errors(), "{diags:?}");
+        let c = p.conn.client().expect("client");
+        assert_eq!(c.host(), "http://127.0.0.1:1");
+        let o = c.options();
+        assert_eq!(o.http_timeout, std::time::Duration::from_secs(3));
+        assert_eq!(o.retry_timeout, None);
+        assert!(o.debug_headers && o.skip_verify);
+        assert!(
+            Arc::ptr_eq(&o.limiter, &p.conn.limiter),
+            "one limiter per process"
+        );
+        assert_eq!(p.conn.limiter.rate(), 7);
+        assert!(!format!("{c:?}").contains("dapi-configure-test"));
+    }
+
+    #[tokio::test]
+    async fn configure_refuses_unsupported_authentication() {
+        let p = Databricks::default();
+        let mut diags = Diagnostics::default();
+        let config = obj(&[
+            ("host", "http://127.0.0.1:1".into()),
+            ("client_id", "app".into()),
+            ("client_secret", "cs-value".into()),
+        ]);
+        tf_framework::Provider::configure(&p, config, &mut diags).await;
+        let out = format!("{diags:?}");
+        assert!(diags.has_errors());
+        assert!(out.contains("client_id is not supported"), "{out}");
+        assert!(out.contains("OAuth machine-to-machine"), "{out}");
+        assert!(!out.contains("cs-value"), "secrets are not echoed: {out}");
+        assert!(p.conn.client().is_err());
     }
 
     #[test]

@@ -62,11 +62,12 @@ pub fn secret_name(what: &'static str) -> impl Fn(&str) -> Result<(), String> {
 
 /// Refuses arguments that only mean something on other clouds (GCP or Azure blocks and fields)
 /// when they are set: Ironbrick serves AWS workspaces. `names` are top-level attributes or
-/// blocks of `o`; an empty block list counts as unset.
+/// blocks of `o`; an empty block list counts as unset, and so does an unknown value (Terraform
+/// validates with input variables still unknown, and checks again once they are known).
 pub fn aws_only(o: &Obj, names: &[&str], diags: &mut Diagnostics) {
     for name in names {
         let set = match o.get(name) {
-            Dyn::Null => false,
+            Dyn::Null | Dyn::Unknown => false,
             Dyn::List(items) => !items.is_empty(),
             _ => true,
         };
@@ -109,5 +110,27 @@ mod tests {
         assert!(cidr("10.0.0.0/33").is_err() && cidr("nope").is_err());
         assert!(cidr("10.1.2.3/8").unwrap_err().contains("10.0.0.0/8"));
         assert!(secret_name("scope name")("a b").is_err());
+    }
+
+    #[test]
+    fn aws_only_refuses_set_values_only() {
+        let mut o = Obj::new();
+        o.set("azure_use_msi", false)
+            .set("gcp", Dyn::List(vec![]))
+            .set("google_credentials", Dyn::Unknown)
+            .set("azure_client_id", Dyn::Null);
+        let names = [
+            "azure_use_msi",
+            "gcp",
+            "google_credentials",
+            "azure_client_id",
+        ];
+        let mut diags = Diagnostics::default();
+        aws_only(&o, &names, &mut diags);
+        let out = format!("{diags:?}");
+        assert!(out.contains("azure_use_msi is not supported"), "{out}");
+        for quiet in ["gcp is", "google_credentials", "azure_client_id"] {
+            assert!(!out.contains(quiet), "{quiet}: {out}");
+        }
     }
 }
