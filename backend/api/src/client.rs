@@ -49,9 +49,15 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    /// True for a 404 answer: the object does not exist (any more).
+    /// True for a 404 answer about an object: it does not exist (any more). A 404 saying the
+    /// server has no such API (`ENDPOINT_NOT_FOUND`: a wrong host, such as an account host where
+    /// a workspace URL was needed) is not, so a misconfigured provider reports an error instead
+    /// of dropping objects from state.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Self::Api { status: 404, .. })
+        matches!(
+            self,
+            Self::Api { status: 404, code, .. } if *code != Some(ErrorCode::EndpointNotFound)
+        )
     }
 
     /// The Databricks error code, when the server gave one.

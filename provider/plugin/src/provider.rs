@@ -66,9 +66,9 @@ fn normalize_host(host: &str) -> String {
 fn missing(what: &str, v: &Value<String>, env: &str) -> String {
     match v {
         Value::Unknown => format!(
-            "The provider's {what} is not known yet (it depends on a resource that has not been \
-             created). Apply the resources it depends on first, or use workspace_id on the \
-             resource with an account-level provider."
+            "The provider's {what} is not known yet (it depends on a resource that is still to be \
+             created or replaced). Apply that resource first, or read this through an \
+             account-level provider with `provider_config {{ workspace_id }}`."
         ),
         _ => format!("Set {what} in the provider block or the {env} environment variable."),
     }

@@ -1,5 +1,5 @@
 //! A shared async rate limiter: at most `rate` requests start per second, evenly spaced (a
-//! burst of one, as the official SDKs' limiter).
+//! burst of one, as the official SDKs' limiter). A rate of 0 does not pace.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -28,11 +28,11 @@ impl Default for RateLimiter {
 }
 
 impl RateLimiter {
-    /// At most `per_second` requests per second (at least one).
+    /// At most `per_second` requests per second; 0 does not pace.
     pub fn new(per_second: u32) -> Self {
         Self {
             state: Mutex::new(State {
-                per_second: per_second.max(1),
+                per_second,
                 interval: interval(per_second),
                 next: None,
             }),
@@ -42,8 +42,9 @@ impl RateLimiter {
     /// Changes the rate; waiters already scheduled keep their slots.
     pub fn set_rate(&self, per_second: u32) {
         let mut s = self.lock();
-        s.per_second = per_second.max(1);
+        s.per_second = per_second;
         s.interval = interval(per_second);
+        s.next = None;
     }
 
     /// The current rate, in requests per second.
@@ -51,10 +52,13 @@ impl RateLimiter {
         self.lock().per_second
     }
 
-    /// Waits for the next free slot and takes it.
+    /// Waits for the next free slot and takes it (at once when not paced).
     pub async fn acquire(&self) {
         let slot = {
             let mut s = self.lock();
+            if s.per_second == 0 {
+                return;
+            }
             let now = Instant::now();
             let slot = s.next.map_or(now, |n| n.max(now));
             s.next = Some(slot + s.interval);
@@ -97,9 +101,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_rate_can_change_and_is_at_least_one() {
+    async fn the_rate_can_change_and_zero_does_not_pace() {
         let l = RateLimiter::new(0);
-        assert_eq!(l.rate(), 1);
+        assert_eq!(l.rate(), 0);
+        let start = Instant::now();
+        for _ in 0..100 {
+            l.acquire().await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(50), "unpaced");
         l.set_rate(50);
         assert_eq!(l.rate(), 50);
         let start = Instant::now();

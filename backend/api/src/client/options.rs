@@ -1,6 +1,6 @@
 //! How a [`Client`](super::Client) behaves on the wire: timeouts, retries, rate limit, TLS and
 //! debug logging. The defaults are the official Databricks SDKs' (and so the official Terraform
-//! provider's).
+//! provider's), except the rate limit (see [`DEFAULT_RATE_LIMIT`]).
 
 use super::limiter::RateLimiter;
 use std::sync::Arc;
@@ -8,8 +8,11 @@ use std::time::Duration;
 
 /// Per-request timeout when none is configured (`http_timeout_seconds`).
 pub const DEFAULT_HTTP_TIMEOUT_SECONDS: u64 = 60;
-/// Requests per second when no rate is configured (`rate_limit`).
-pub const DEFAULT_RATE_LIMIT: u32 = 15;
+/// Requests per second when no rate is configured (`rate_limit`): 0, not paced. The official
+/// SDKs pace at 15 per second to stay within Databricks' cloud quotas; an Ironbrick server
+/// answers 429 with `Retry-After` when it wants a client to slow down, and the client honours
+/// it, so pacing is left to those who ask for it.
+pub const DEFAULT_RATE_LIMIT: u32 = 0;
 /// How long retryable failures are retried when nothing is configured (`retry_timeout_seconds`).
 pub const DEFAULT_RETRY_TIMEOUT_SECONDS: u64 = 300;
 /// Bytes of each JSON string (and of a non-JSON body) kept in debug logs

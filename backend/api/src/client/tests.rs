@@ -206,6 +206,25 @@ async fn other_errors_are_not_retried_and_keep_their_code() {
 }
 
 #[tokio::test]
+async fn a_missing_api_is_not_a_missing_object() {
+    let (base, _) = serve(vec![Reply::Answer(
+        404,
+        vec![],
+        r#"{"error_code":"ENDPOINT_NOT_FOUND","message":"No API found for /api/2.0/x."}"#,
+    )])
+    .await;
+    let e = client(&base, fast(5_000))
+        .get::<serde_json::Value>(&format!("{base}/api/2.0/x"))
+        .await
+        .expect_err("404");
+    assert!(
+        !e.is_not_found(),
+        "a wrong host must not drop objects from state"
+    );
+    assert_eq!(e.code(), Some(ErrorCode::EndpointNotFound));
+}
+
+#[tokio::test]
 async fn a_post_is_never_repeated_after_the_connection_drops_but_a_get_is() {
     let (base, seen) = serve(vec![Reply::Drop]).await;
     let c = client(&base, fast(400));

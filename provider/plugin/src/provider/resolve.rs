@@ -442,11 +442,14 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_the_official_ones() {
+    fn defaults_are_the_official_ones_but_the_rate_limit() {
         let r = resolve(&Obj::new(), &env(&[]));
         assert_eq!(r.wire, Wire::default());
         assert_eq!(r.wire.http_timeout, Duration::from_secs(60));
-        assert_eq!(r.wire.rate_limit, 15);
+        assert_eq!(
+            r.wire.rate_limit, 0,
+            "not paced (the official SDKs pace at 15/s)"
+        );
         assert_eq!(r.wire.retry_timeout, Some(Duration::from_secs(300)));
         assert_eq!(r.wire.debug_truncate_bytes, 96);
         assert!(!r.wire.skip_verify && !r.wire.debug_headers);

@@ -102,7 +102,9 @@ pub(crate) const SETTINGS: &[Setting] = &[
       "Timeout of one HTTP request to the API, in seconds. Default: 60."),
     s("rate_limit", Num, Some("DATABRICKS_RATE_LIMIT"), Used,
       "Most requests per second the provider makes to the API, across all its resources. Env: \
-       `DATABRICKS_RATE_LIMIT`. Default: 15."),
+       `DATABRICKS_RATE_LIMIT`. Default: 0, not paced (the official provider paces at 15 per \
+       second for Databricks' cloud quotas; an Ironbrick server answers 429 with `Retry-After` \
+       when it wants clients to slow down, and the provider waits as told)."),
     s("retry_timeout_seconds", Num, None, Used,
       "How long to retry requests that failed with 429 or 503 (honouring `Retry-After`) or \
        could not connect, with exponential back-off; requests that may have been applied are \
