@@ -413,20 +413,39 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Log {
 }
 
 impl Log {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("log")).into_owned()
+    fn len(&self) -> usize {
+        self.0.lock().expect("log").len()
+    }
+
+    fn text_from(&self, start: usize) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log")[start..]).into_owned()
     }
 }
 
-/// Runs one POST with secrets in the token, the request and the answer, logging at DEBUG.
+/// The process-wide DEBUG log of this test binary. A global subscriber, not a scoped one:
+/// tracing caches per call site whether anyone listens, and a scoped subscriber races with the
+/// other tests' threads (which have none) over that cache, so events went missing at random.
+/// Other tests log here too; what they add carries none of the secrets checked below.
+fn global_log() -> Log {
+    static LOG: std::sync::OnceLock<Log> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = Log::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(log.clone())
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("first global subscriber");
+        log
+    })
+    .clone()
+}
+
+/// Runs one POST with secrets in the token, the request and the answer, logging at DEBUG;
+/// returns what the log gained meanwhile.
 async fn logged_round_trip(debug_headers: bool) -> String {
-    let log = Log::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(log.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let log = global_log();
+    let start = log.len();
     let (base, _) = serve(vec![Reply::Answer(
         200,
         vec![("X-Echo", "dapi-test-token-0123456789")],
@@ -445,7 +464,7 @@ async fn logged_round_trip(debug_headers: bool) -> String {
         .post(&format!("{base}/api/2.0/secrets/put"), &body)
         .await
         .expect("200");
-    log.text()
+    log.text_from(start)
 }
 
 #[tokio::test]
