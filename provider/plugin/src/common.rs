@@ -221,11 +221,7 @@ pub fn split_workspace_import(id: &str, path_like: bool) -> (Option<i64>, String
 /// `provider_config`, as a configuration written the official way names it.
 pub fn imported(conn: &Conn, id: &str, path_like: bool) -> (Obj, String) {
     let (ws, rest) = split_workspace_import(id, path_like);
-    let ws = ws.or_else(|| {
-        conn.default_workspace_id()
-            .known()
-            .and_then(|w| w.trim().parse().ok())
-    });
+    let ws = ws.or_else(|| workspace_id_of(conn, &Obj::new()).ok().flatten());
     let mut o = Obj::new();
     o.set("id", rest.clone());
     set_workspace(&mut o, ws);
