@@ -1,14 +1,16 @@
 //! Authentication and authorization layers for the account API and the workspace API.
 
 use crate::audit::Actor;
+use crate::authz::{self, Action, Gate, Level};
 use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ApiResult};
+use crate::identity::{seed, subject, Subject};
 use crate::model::{Principal, TokenRecord, TokenScope, WorkspaceRecord};
 use crate::policy::WorkspacePolicy;
 use crate::repo::{self, trees, ws_key};
 use crate::state::AppState;
 use crate::tokens;
-use axum::extract::{Path, Request, State};
+use axum::extract::{MatchedPath, Path, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -20,13 +22,17 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct AccountCaller {
     pub principal: Principal,
+    pub subject: Arc<Subject>,
 }
 
 /// The caller and target of a workspace API request.
 #[derive(Debug, Clone)]
 pub struct WorkspaceCtx {
     pub workspace: Arc<WorkspaceRecord>,
+    /// The caller as recorded in tokens and audit entries (`admin`: a workspace admin).
     pub principal: Principal,
+    /// The caller with its groups and roles, for [`authz::decide`].
+    pub subject: Arc<Subject>,
     pub token_id: String,
     pub client_ip: IpAddr,
     pub policy: Arc<WorkspacePolicy>,
@@ -38,15 +44,14 @@ impl WorkspaceCtx {
         self.workspace.workspace_id
     }
 
-    /// Refuses callers that are not workspace admins.
-    pub fn require_admin(&self) -> ApiResult<()> {
-        if self.principal.admin {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(
-                "Only workspace admins can use this API.",
-            ))
-        }
+    /// Asks the decision point whether the caller may do `action`.
+    pub fn allow(&self, action: &Action<'_>) -> ApiResult<()> {
+        Ok(authz::decide(&self.subject, action)?)
+    }
+
+    /// Whether the caller is an admin of this workspace.
+    pub fn is_admin(&self) -> bool {
+        self.subject.workspace_admin
     }
 }
 
@@ -76,7 +81,8 @@ fn with_actor(mut resp: Response, token: &TokenRecord, workspace_id: Option<i64>
     resp
 }
 
-/// Layer of the account API: an account-scoped admin token, for this server's account.
+/// Layer of the account API: an account-scoped token of an active account admin, for this
+/// server's account.
 pub async fn account(
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
@@ -87,25 +93,37 @@ pub async fn account(
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
-    let refusal = if token.scope != TokenScope::Account || !token.owner.admin {
-        Some(ApiError::forbidden(
-            "This API is only available to account admins with an account-level token.",
-        ))
-    } else if params.get("account_id").map(String::as_str) != Some(state.account_id()) {
-        Some(ApiError::forbidden(
-            "The token is not valid for this account.",
-        ))
-    } else {
-        None
+    let subject = match admit_account(&state, &token, params.get("account_id")) {
+        Ok(s) => s,
+        Err(e) => return with_actor(e.into_response(), &token, None),
     };
-    if let Some(e) = refusal {
-        return with_actor(e.into_response(), &token, None);
-    }
     req.extensions_mut().insert(AccountCaller {
-        principal: token.owner.clone(),
+        principal: subject.principal.reference(),
+        subject: Arc::new(subject),
     });
     let resp = next.run(req).await;
     with_actor(resp, &token, None)
+}
+
+fn admit_account(
+    state: &AppState,
+    token: &TokenRecord,
+    account_id: Option<&String>,
+) -> ApiResult<Subject> {
+    if token.scope != TokenScope::Account {
+        return Err(ApiError::forbidden(
+            "This API is only available to account admins with an account-level token.",
+        ));
+    }
+    if account_id.map(String::as_str) != Some(state.account_id()) {
+        return Err(ApiError::forbidden(
+            "The token is not valid for this account.",
+        ));
+    }
+    let owner = seed::owner_id(state.store(), &token.owner)?;
+    let subject = subject::resolve_account(state.store(), owner)?;
+    authz::decide(&subject, &Action::AccountApi)?;
+    Ok(subject)
 }
 
 /// Layer of the workspace API: the workspace exists, the client address passes its IP access
@@ -170,19 +188,46 @@ fn admit(
     let token = bearer(req.headers())
         .and_then(|t| tokens::authenticate(state.store(), t))
         .map_err(|e| (e, None))?;
-    let valid_here = match token.scope {
-        TokenScope::Account => token.owner.admin,
-        TokenScope::Workspace(id) => id == ws_id,
-    };
-    if !valid_here {
-        return Err((
+    let denied = |e: ApiError, t: &TokenRecord| (e, Some(Box::new(t.clone())));
+    if matches!(token.scope, TokenScope::Workspace(id) if id != ws_id) {
+        return Err(denied(
             ApiError::unauthenticated("Invalid access token for this workspace."),
-            Some(Box::new(token)),
+            &token,
         ));
     }
+    let subject = seed::owner_id(state.store(), &token.owner)
+        .and_then(|owner| subject::resolve(state.store(), owner, ws_id))
+        .map_err(|e| denied(e, &token))?;
+    if token.scope == TokenScope::Account && !subject.account_admin {
+        return Err(denied(
+            ApiError::unauthenticated("Invalid access token for this workspace."),
+            &token,
+        ));
+    }
+    if let Some(acl) = policy.tokens_acl.as_ref() {
+        authz::decide(
+            &subject,
+            &Action::Access {
+                acl,
+                level: Level::CanUse,
+            },
+        )
+        .map_err(|d| denied(d.into(), &token))?;
+    }
+    if let Some(route) = req.extensions().get::<MatchedPath>() {
+        let route = route.as_str();
+        let route = route.find("/api/2.0").map_or(route, |i| &route[i + 8..]);
+        if let Gate::Admin(feature) = authz::gate(req.method(), route) {
+            authz::decide(&subject, &Action::Administer(feature))
+                .map_err(|d| denied(d.into(), &token))?;
+        }
+    }
+    let mut principal = subject.principal.reference();
+    principal.admin = subject.workspace_admin;
     let ctx = WorkspaceCtx {
         workspace: Arc::new(workspace),
-        principal: token.owner.clone(),
+        principal,
+        subject: Arc::new(subject),
         token_id: token.token_id.clone(),
         client_ip,
         policy,

@@ -1,4 +1,5 @@
-//! First start: create the account and its admin, and write `bootstrap.json`.
+//! First start: create the account and its admin, and write `bootstrap.json`. Every start:
+//! make sure the admin and the built-in workspace groups exist (upgrading older data).
 
 use crate::error::ApiError;
 use crate::model::{AccountRecord, Principal, PrincipalKind, TokenScope};
@@ -48,6 +49,12 @@ pub fn ensure_account(
         }
         None => create(store, account_id)?,
     };
+    crate::identity::seed::ensure_account_admin(store, &account.admin).map_err(anyhow_of)?;
+    let upgraded = crate::identity::seed::backfill(store).map_err(anyhow_of)?;
+    if upgraded > 0 {
+        tracing::info!(upgraded, "stored workspaces now have identities");
+    }
+    store.kv().flush().map_err(anyhow_of)?;
     let given = admin_token.map(|t| TokenValue(t.to_string()));
     let needs_token = match &given {
         Some(t) => tokens::authenticate(store, &t.0).is_err(),

@@ -1,6 +1,7 @@
-//! Per-workspace access policy: workspace settings and compiled IP access lists, cached in
-//! memory and invalidated on every change.
+//! Per-workspace access policy: workspace settings, compiled IP access lists and token
+//! permissions, cached in memory and invalidated on every change.
 
+use crate::authz::{self, Acl, Grant, ObjectKind};
 use crate::error::ApiResult;
 use crate::model::{ConfRecord, IpListRecord};
 use crate::repo::{self, trees, ws_key};
@@ -23,6 +24,9 @@ pub struct WorkspacePolicy {
     block: Vec<IpNet>,
     /// Every stored list (enabled or not).
     pub lists: Vec<IpAccessListInfo>,
+    /// The token permissions (`authorization/tokens`), once set; until then everyone in
+    /// `users` may create and use tokens.
+    pub tokens_acl: Option<Acl>,
 }
 
 impl WorkspacePolicy {
@@ -43,6 +47,7 @@ impl WorkspacePolicy {
             allow,
             block,
             lists,
+            tokens_acl: None,
         }
     }
 
@@ -150,7 +155,22 @@ fn load(store: &Store, workspace_id: i64) -> ApiResult<WorkspacePolicy> {
         .into_iter()
         .map(|r| r.0)
         .collect();
-    Ok(WorkspacePolicy::compile(conf, lists))
+    let mut policy = WorkspacePolicy::compile(conf, lists);
+    policy.tokens_acl =
+        authz::store::get(store, workspace_id, authz::store::TOKENS)?.map(|r| Acl {
+            kind: ObjectKind::Tokens,
+            name: authz::store::TOKENS.to_string(),
+            grants: r
+                .grants
+                .iter()
+                .map(|g| Grant {
+                    principal: g.principal,
+                    level: g.level,
+                    inherited_from: None,
+                })
+                .collect(),
+        });
+    Ok(policy)
 }
 
 #[cfg(test)]

@@ -24,7 +24,14 @@ pub mod trees {
     pub const SECRETS: &str = "secrets";
 
     /// Trees whose entries belong to one workspace and go with it.
-    pub const WORKSPACE_SCOPED: [&str; 8] = [
+    pub const WORKSPACE_SCOPED: [&str; 15] = [
+        crate::authz::store::ACLS,
+        crate::identity::trees::WS_GROUPS,
+        crate::identity::trees::WS_GROUP_NAMES,
+        crate::identity::trees::WS_GROUP_MEMBERS,
+        crate::identity::trees::WS_MEMBERSHIPS,
+        crate::identity::trees::ASSIGNMENTS,
+        crate::identity::trees::ENTITLEMENTS,
         TOKENS,
         WORKSPACE_CONF,
         IP_LISTS,

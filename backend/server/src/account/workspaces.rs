@@ -294,6 +294,7 @@ fn insert(
     };
     attach_references(tx, &w, None)?;
     crate::workspace::objects::seed(tx, w.workspace_id)?;
+    crate::identity::seed::tx_seed_workspace(tx, w.workspace_id)?;
     repo::tx_put(tx, trees::WORKSPACES, &ws_key(w.workspace_id), &w)?;
     Ok(w)
 }
@@ -670,5 +671,9 @@ fn owned_keys(state: &AppState, id: i64) -> Result<Vec<(&'static str, Vec<u8>)>,
     {
         keys.push((trees::TOKEN_HASHES, t.digest.into_bytes()));
     }
+    keys.extend(
+        crate::identity::seed::workspace_removal_keys(state.store(), id)
+            .map_err(|e| StoreError::Engine(e.to_string()))?,
+    );
     Ok(keys)
 }

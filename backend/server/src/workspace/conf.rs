@@ -37,7 +37,6 @@ async fn fetch(
     Extension(ctx): Extension<WorkspaceCtx>,
     Query(q): Query<Keys>,
 ) -> ApiResult<Json<WorkspaceConf>> {
-    ctx.require_admin()?;
     let requested = q.keys.unwrap_or_default();
     let mut out = BTreeMap::new();
     for key in requested
@@ -77,7 +76,6 @@ async fn set(
     Extension(ctx): Extension<WorkspaceCtx>,
     Body(req): Body<BTreeMap<String, Value>>,
 ) -> ApiResult<StatusCode> {
-    ctx.require_admin()?;
     let _guard = state.policies().write_lock().await;
     let current = state.policies().fresh(state.store(), ctx.id())?;
     let mut conf = current.conf.clone();

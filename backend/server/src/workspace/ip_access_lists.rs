@@ -101,7 +101,6 @@ async fn change(
     id: &str,
     change: impl FnOnce(Option<IpAccessListInfo>) -> ApiResult<Option<IpAccessListInfo>>,
 ) -> ApiResult<Option<IpAccessListInfo>> {
-    ctx.require_admin()?;
     let _guard = state.policies().write_lock().await;
     let current = state.policies().fresh(state.store(), ctx.id())?;
     let existing = current.lists.iter().find(|l| l.list_id == id).cloned();
@@ -164,7 +163,6 @@ async fn create(
 async fn list(
     Extension(ctx): Extension<WorkspaceCtx>,
 ) -> ApiResult<Json<ListIpAccessListsResponse>> {
-    ctx.require_admin()?;
     Ok(Json(ListIpAccessListsResponse {
         ip_access_lists: ctx.policy.lists.clone(),
     }))
@@ -174,7 +172,6 @@ async fn fetch(
     Extension(ctx): Extension<WorkspaceCtx>,
     Path((_, id)): Path<(i64, String)>,
 ) -> ApiResult<Json<IpAccessListResponse>> {
-    ctx.require_admin()?;
     let found = ctx.policy.lists.iter().find(|l| l.list_id == id).cloned();
     Ok(Json(IpAccessListResponse {
         ip_access_list: found.ok_or_else(|| missing(&id))?,

@@ -289,7 +289,7 @@ async fn fetch(
     Extension(ctx): Extension<WorkspaceCtx>,
     Query(q): Query<SecretQuery>,
 ) -> ApiResult<Json<GetSecretResponse>> {
-    ctx.require_admin()?;
+    ctx.allow(&crate::authz::Action::Administer("reading secret values"))?;
     let ws = ctx.id();
     require_scope(&state, ws, &q.scope)?;
     let record: SecretRecord =

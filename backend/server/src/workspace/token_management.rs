@@ -4,9 +4,9 @@
 use super::tokens::mint;
 use crate::auth::WorkspaceCtx;
 use crate::error::{ApiError, ApiResult};
+use crate::identity::{directory, subject, Kind, Scope};
 use crate::json::Body;
-use crate::model::{Principal, PrincipalKind, TokenRecord, TokenScope};
-use crate::repo::{self, trees, ws_key};
+use crate::model::{Principal, TokenRecord, TokenScope};
 use crate::state::AppState;
 use crate::tokens;
 use axum::extract::{Path, Query, State};
@@ -17,7 +17,6 @@ use ironbrick_api::tokens::{
     TokenInfo,
 };
 use ironbrick_api::Empty;
-use rand::Rng;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -57,7 +56,6 @@ async fn list(
     Extension(ctx): Extension<WorkspaceCtx>,
     Query(filter): Query<Filter>,
 ) -> ApiResult<Json<ListTokenInfosResponse>> {
-    ctx.require_admin()?;
     let token_infos = tokens::list(state.store(), TokenScope::Workspace(ctx.id()))?
         .iter()
         .filter(|t| filter.created_by_id.is_none_or(|id| t.created_by.id == id))
@@ -77,7 +75,6 @@ async fn fetch(
     Extension(ctx): Extension<WorkspaceCtx>,
     Path((_, token_id)): Path<(i64, String)>,
 ) -> ApiResult<Json<GetTokenResponse>> {
-    ctx.require_admin()?;
     let token = tokens::get(state.store(), TokenScope::Workspace(ctx.id()), &token_id)?;
     Ok(Json(GetTokenResponse {
         token_info: info(&token),
@@ -89,32 +86,33 @@ async fn delete(
     Extension(ctx): Extension<WorkspaceCtx>,
     Path((_, token_id)): Path<(i64, String)>,
 ) -> ApiResult<Json<Empty>> {
-    ctx.require_admin()?;
     let token = tokens::get(state.store(), TokenScope::Workspace(ctx.id()), &token_id)?;
     tokens::revoke(state.store(), &token)?;
     state.flush().await?;
     Ok(Json(Empty {}))
 }
 
-/// The service principal `application_id` of the workspace, registered on first use.
+/// The account service principal `application_id`, which must be able to use this workspace.
 fn service_principal(state: &AppState, ws: i64, application_id: &str) -> ApiResult<Principal> {
     uuid::Uuid::parse_str(application_id).map_err(|_| {
         ApiError::invalid(format!("application_id {application_id:?} is not a UUID."))
     })?;
-    let key = format!("{}{application_id}", ws_key(ws));
-    let fresh = Principal {
-        id: rand::thread_rng().gen_range(1_000_000_000_000..9_000_000_000_000),
-        name: application_id.to_string(),
-        kind: PrincipalKind::ServicePrincipal,
-        admin: false,
-    };
-    state.store().transact(|tx| {
-        if let Some(existing) = repo::tx_get::<Principal>(tx, trees::SERVICE_PRINCIPALS, &key)? {
-            return Ok(existing);
-        }
-        repo::tx_put(tx, trees::SERVICE_PRINCIPALS, &key, &fresh)?;
-        Ok::<_, ApiError>(fresh.clone())
-    })
+    let sp = directory::by_name(
+        state.store(),
+        Scope::Account,
+        Kind::ServicePrincipal,
+        application_id,
+    )?
+    .ok_or_else(|| {
+        ApiError::not_found(format!(
+            "Service principal with application id {application_id} does not exist."
+        ))
+    })?;
+    match subject::resolve(state.store(), sp.id, ws) {
+        Ok(_) => Ok(sp.reference()),
+        Err(ApiError::Client { message, .. }) => Err(ApiError::invalid(message)),
+        Err(e) => Err(e),
+    }
 }
 
 async fn create_obo(
@@ -122,7 +120,6 @@ async fn create_obo(
     Extension(ctx): Extension<WorkspaceCtx>,
     Body(req): Body<CreateOboTokenRequest>,
 ) -> ApiResult<Json<CreateOboTokenResponse>> {
-    ctx.require_admin()?;
     let owner = service_principal(&state, ctx.id(), req.application_id.trim())?;
     let (value, record) = mint(&state, &ctx, owner, req.comment, req.lifetime_seconds).await?;
     Ok(Json(CreateOboTokenResponse {
