@@ -4,7 +4,7 @@ use crate::auth::WorkspaceCtx;
 use crate::model::PrincipalKind;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use ironbrick_api::scim::{Email, GroupRef, User};
+use ironbrick_api::scim::{ComplexValue, User, USER_SCHEMA};
 
 pub fn routes() -> Router<crate::state::AppState> {
     Router::new().route("/preview/scim/v2/Me", get(me))
@@ -12,21 +12,21 @@ pub fn routes() -> Router<crate::state::AppState> {
 
 async fn me(Extension(ctx): Extension<WorkspaceCtx>) -> Json<User> {
     let p = &ctx.principal;
-    let mut groups = vec![GroupRef {
-        value: "users".into(),
-        display: "users".into(),
-    }];
+    let group = |name: &str| ComplexValue {
+        value: Some(name.into()),
+        display: Some(name.into()),
+        ..ComplexValue::default()
+    };
+    let mut groups = vec![group("users")];
     if p.admin {
-        groups.push(GroupRef {
-            value: "admins".into(),
-            display: "admins".into(),
-        });
+        groups.push(group("admins"));
     }
     let emails = match p.kind {
-        PrincipalKind::User => vec![Email {
-            value: p.name.clone(),
-            kind: "work".into(),
-            primary: true,
+        PrincipalKind::User => vec![ComplexValue {
+            value: Some(p.name.clone()),
+            kind: Some("work".into()),
+            primary: Some(true),
+            ..ComplexValue::default()
         }],
         PrincipalKind::ServicePrincipal => Vec::new(),
     };
@@ -34,9 +34,10 @@ async fn me(Extension(ctx): Extension<WorkspaceCtx>) -> Json<User> {
         id: p.id.to_string(),
         user_name: p.name.clone(),
         display_name: p.name.clone(),
-        active: true,
+        active: Some(true),
         emails,
         groups,
-        schemas: vec!["urn:ietf:params:scim:schemas:core:2.0:User".into()],
+        schemas: vec![USER_SCHEMA.into()],
+        ..User::default()
     })
 }
