@@ -225,8 +225,8 @@ mod tests {
             o.set("user_name", u).set("level", l);
             Dyn::from(o)
         };
-        let b = Block::new("p", vec![Attr::computed("id", Ty::String, "")]).with_block(
-            NestedBlock {
+        let b =
+            Block::new("p", vec![Attr::computed("id", Ty::String, "")]).with_block(NestedBlock {
                 force_new: true,
                 ..NestedBlock::set(
                     "access_control",
@@ -238,8 +238,7 @@ mod tests {
                         ],
                     ),
                 )
-            },
-        );
+            });
         let state = |items: Vec<Dyn>| {
             let mut o = Obj::new();
             o.set("id", "x").set("access_control", Dyn::List(items));

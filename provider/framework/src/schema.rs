@@ -494,7 +494,10 @@ mod tests {
             p.block_types[0].nesting,
             pb::schema::nested_block::NestingMode::Set as i32
         );
-        assert_eq!((p.block_types[0].min_items, p.block_types[0].max_items), (1, 0));
+        assert_eq!(
+            (p.block_types[0].min_items, p.block_types[0].max_items),
+            (1, 0)
+        );
     }
 
     #[test]

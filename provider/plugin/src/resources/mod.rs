@@ -9,7 +9,9 @@ mod mws_storage_configurations;
 mod mws_workspaces;
 mod notebook;
 mod obo_token;
+mod permissions;
 mod secret;
+mod secret_acl;
 mod secret_scope;
 mod token;
 mod workspace_conf;
@@ -35,5 +37,7 @@ pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn Resource>> {
         Arc::new(directory::Directory(c())),
         Arc::new(secret_scope::SecretScope::new(c())),
         Arc::new(secret::Secret(c())),
+        Arc::new(permissions::Permissions(c())),
+        Arc::new(secret_acl::SecretAcl(c())),
     ]
 }
