@@ -75,6 +75,10 @@ def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
         "databricks_directory": lambda v: v["path"],
         "databricks_secret_scope": lambda v: v["name"],
         "databricks_secret": lambda v: f"{v['scope']}|||{v['key']}",
+        "databricks_permissions": lambda v: v["id"],  # /authorization/tokens, /notebooks/<id>, ...
+        "databricks_secret_acl": lambda v: f"{v['scope']}|||{v['principal']}",
+        "databricks_group": lambda v: v["id"],
+        "databricks_service_principal": lambda v: v["id"],
     }
     ids = {}  # account-level objects first: the workspace-level ones name their workspaces
     for addr, v in sorted(res.items(), key=lambda kv: kv[0].split(".")[0] not in account_level):
