@@ -5,7 +5,6 @@ use super::filter::{self, AttrPath, Filter};
 use crate::error::{ApiError, ApiResult};
 use ironbrick_api::scim::{ListResponse, LIST_RESPONSE_SCHEMA};
 use serde_json::{Map, Value};
-use std::cmp::Ordering;
 use std::collections::HashMap;
 
 /// Largest page answered; the SDK asks for 10000 and pages on.
@@ -234,18 +233,10 @@ impl ListParams {
 
 /// Sort key: the first value at the path, strings compared case-insensitively; missing
 /// values sort last.
-#[derive(Debug, PartialEq, PartialOrd)]
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum SortKey {
     Present(String),
     Missing,
-}
-
-impl Eq for SortKey {}
-
-impl Ord for SortKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.partial_cmp(other).unwrap_or(Ordering::Equal)
-    }
 }
 
 fn sort_key(doc: &Value, path: &AttrPath) -> SortKey {

@@ -146,13 +146,16 @@ fn editable_group(store: &Store, level: Level, g: i64) -> ApiResult<Scope> {
     }
 }
 
+/// Groups (with their scope) to join and to leave.
+type GroupChanges = (Vec<(Scope, i64)>, Vec<(Scope, i64)>);
+
 /// Membership changes of a user or service principal from its `groups` list.
 fn group_changes(
     store: &Store,
     level: Level,
     id: i64,
     desired: Option<&BTreeSet<i64>>,
-) -> ApiResult<(Vec<(Scope, i64)>, Vec<(Scope, i64)>)> {
+) -> ApiResult<GroupChanges> {
     let Some(desired) = desired else {
         return Ok((Vec::new(), Vec::new()));
     };
@@ -176,7 +179,7 @@ fn group_changes(
 fn apply_groups(
     tx: &mut dyn Tx,
     id: i64,
-    changes: &(Vec<(Scope, i64)>, Vec<(Scope, i64)>),
+    changes: &GroupChanges,
 ) -> ApiResult<()> {
     for (scope, g) in &changes.0 {
         directory::tx_add_member(tx, *scope, *g, id)?;
