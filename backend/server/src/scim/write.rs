@@ -176,11 +176,7 @@ fn group_changes(
     Ok((add, remove))
 }
 
-fn apply_groups(
-    tx: &mut dyn Tx,
-    id: i64,
-    changes: &GroupChanges,
-) -> ApiResult<()> {
+fn apply_groups(tx: &mut dyn Tx, id: i64, changes: &GroupChanges) -> ApiResult<()> {
     for (scope, g) in &changes.0 {
         directory::tx_add_member(tx, *scope, *g, id)?;
     }
