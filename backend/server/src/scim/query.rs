@@ -25,6 +25,8 @@ pub struct ListParams {
 /// Which attributes to answer.
 #[derive(Debug, Default)]
 pub struct Projection {
+    /// Whether `attributes` was given (even if naming only unknown attributes).
+    restricted: bool,
     attributes: Vec<AttrPath>,
     excluded: Vec<AttrPath>,
 }
@@ -35,18 +37,21 @@ fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// The attribute paths of a projection. Attributes the resource does not have are skipped
+/// (clients ask for attributes of other SCIM servers), but malformed paths are refused.
 fn paths(list: Option<&str>, what: &str, known: &[&str]) -> ApiResult<Vec<AttrPath>> {
-    list.unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            let p = AttrPath::parse(s)
-                .ok_or_else(|| ApiError::invalid(format!("Invalid {what}: {s:?}.")))?;
-            check_known(&p, what, known)?;
-            Ok(p)
-        })
-        .collect()
+    let mut out = Vec::new();
+    for s in list.unwrap_or_default().split(',').map(str::trim) {
+        if s.is_empty() {
+            continue;
+        }
+        let p = AttrPath::parse(s)
+            .ok_or_else(|| ApiError::invalid(format!("Invalid {what}: {s:?}.")))?;
+        if check_known(&p, what, known).is_ok() {
+            out.push(p);
+        }
+    }
+    Ok(out)
 }
 
 fn check_known(p: &AttrPath, what: &str, known: &[&str]) -> ApiResult<()> {
@@ -66,6 +71,7 @@ impl Projection {
     /// top-level attributes.
     pub fn parse(q: &HashMap<String, String>, known: &[&str]) -> ApiResult<Self> {
         Ok(Self {
+            restricted: param(q, "attributes").is_some_and(|a| !a.trim().is_empty()),
             attributes: paths(param(q, "attributes"), "attributes", known)?,
             excluded: paths(param(q, "excludedAttributes"), "excludedAttributes", known)?,
         })
@@ -76,7 +82,7 @@ impl Projection {
         let Value::Object(mut obj) = doc else {
             return doc;
         };
-        if !self.attributes.is_empty() {
+        if self.restricted {
             let mut kept = Map::new();
             for (k, v) in obj {
                 let wanted: Vec<&AttrPath> = self
@@ -347,18 +353,20 @@ mod tests {
         assert!(err(&[("filter", r#"nickName eq "a""#)]).contains("unknown attribute 'nickName'"));
         assert!(err(&[("sortOrder", "up")]).contains("ascending or descending"));
         assert!(err(&[("sortBy", "bogus")]).contains("Invalid sortBy"));
-        assert!(err(&[("attributes", "x")]).contains("Invalid attributes"));
+        assert!(err(&[("attributes", "a..b")]).contains("Invalid attributes"));
     }
 
     #[test]
     fn projections_keep_id_and_select_sub_attributes() {
         let doc = docs().remove(0);
         let p = |pairs: &[(&str, &str)]| Projection::parse(&q(pairs), &KNOWN).unwrap();
-        let only = p(&[("attributes", "userName, name.givenName")]).apply(doc.clone());
+        let only = p(&[("attributes", "userName, name.givenName, userType")]).apply(doc.clone());
         assert_eq!(
             only,
             json!({"id": "1", "userName": "u25@x.com", "name": {"givenName": "G"}})
         );
+        let unknown = p(&[("attributes", "userType")]).apply(doc.clone());
+        assert_eq!(unknown, json!({"id": "1"}));
         let without = p(&[("excludedAttributes", "id,emails,name.familyName")]).apply(doc);
         assert_eq!(without["id"], "1");
         assert!(without.get("emails").is_none());
