@@ -12,6 +12,11 @@ from conftest import make_workspace
 SP = "9f0c1f5e-3c2a-4d55-9b1e-0c8d1e2f3a4b"
 
 
+def with_sp(w: WorkspaceClient) -> str:
+    """Adds service principal SP to the workspace through SCIM (OBO tokens need one)."""
+    return w.service_principals.create(application_id=SP, display_name="token bot").application_id
+
+
 def test_create_list_use_delete(backend, ws_admin, workspace):
     created = ws_admin.tokens.create(comment="ci", lifetime_seconds=3600)
     assert created.token_value.startswith("dapi") and len(created.token_value) == 36
@@ -73,6 +78,7 @@ def test_max_lifetime_is_enforced(ws_admin):
 
 def test_token_management_and_obo(backend, ws_admin, workspace):
     mine = ws_admin.tokens.create(comment="admin's").token_info
+    with_sp(ws_admin)
     obo = ws_admin.token_management.create_obo_token(application_id=SP, comment="for sp", lifetime_seconds=600)
     assert obo.token_info.owner_id != mine.token_id
     ids = [t.token_id for t in ws_admin.token_management.list()]
@@ -98,7 +104,7 @@ def test_token_management_and_obo(backend, ws_admin, workspace):
 
 
 def test_tokens_config_blocks_non_admin_creation(backend, ws_admin, workspace):
-    sp_token = ws_admin.token_management.create_obo_token(application_id=SP).token_value
+    sp_token = ws_admin.token_management.create_obo_token(application_id=with_sp(ws_admin)).token_value
     sp = WorkspaceClient(host=backend.ws_url(workspace.workspace_id), token=sp_token)
     assert sp.tokens.create(comment="allowed").token_value
     ws_admin.workspace_conf.set_status({"enableTokensConfig": "false"})

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod model;
 pub mod policy;
 pub mod repo;
+pub mod scim;
 pub mod serve;
 pub mod state;
 pub mod time;

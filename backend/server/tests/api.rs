@@ -352,3 +352,125 @@ async fn bad_bodies_get_databricks_errors() {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn scim_principals_assignments_and_deactivation_through_the_router() {
+    let api = Api::new();
+    let ws = api.workspace(json!({})).await["workspace_id"]
+        .as_i64()
+        .unwrap();
+    let scim = |rest: &str| format!("/w/{ws}/api/2.0/preview/scim/v2{rest}");
+
+    // An account service principal, assigned through a nested account group.
+    let sp = api
+        .ok(
+            Method::POST,
+            &api.acct("/scim/v2/ServicePrincipals"),
+            json!({"displayName": "bot"}),
+        )
+        .await;
+    let (sp_id, app_id) = (
+        sp["id"].as_str().unwrap(),
+        sp["applicationId"].as_str().unwrap(),
+    );
+    let inner = api
+        .ok(
+            Method::POST,
+            &api.acct("/scim/v2/Groups"),
+            json!({"displayName": "inner", "members": [{"value": sp_id}]}),
+        )
+        .await;
+    let outer = api
+        .ok(
+            Method::POST,
+            &api.acct("/scim/v2/Groups"),
+            json!({"displayName": "outer", "members": [{"value": inner["id"]}]}),
+        )
+        .await;
+    let (status, _) = api
+        .call(
+            Method::GET,
+            &scim(&format!("/ServicePrincipals/{sp_id}")),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let assign = api.acct(&format!(
+        "/workspaces/{ws}/permissionassignments/principals/{}",
+        outer["id"].as_str().unwrap()
+    ));
+    let a = api
+        .ok(Method::PUT, &assign, json!({"permissions": ["USER"]}))
+        .await;
+    assert_eq!(a["principal"]["group_name"], "outer");
+    let seen = api
+        .ok(
+            Method::GET,
+            &scim(&format!("/ServicePrincipals/{sp_id}")),
+            json!({}),
+        )
+        .await;
+    assert_eq!(seen["applicationId"], app_id);
+
+    // Its token works until it is deactivated, at once.
+    let obo = api
+        .ok(
+            Method::POST,
+            &format!("/w/{ws}/api/2.0/token-management/on-behalf-of/tokens"),
+            json!({"application_id": app_id}),
+        )
+        .await;
+    let token = obo["token_value"].as_str().unwrap();
+    let me_path = scim("/Me");
+    let me = || api.raw([127, 0, 0, 1], Method::GET, &me_path, token, Body::empty());
+    let (status, body) = me().await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["userName"], app_id);
+    api.ok(
+        Method::PATCH,
+        &api.acct(&format!("/scim/v2/ServicePrincipals/{sp_id}")),
+        json!({"Operations": [{"op": "replace", "path": "active"}]}),
+    )
+    .await;
+    let (status, body) = me().await;
+    assert_eq!(
+        (status, body["error_code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("PERMISSION_DENIED"))
+    );
+    api.ok(
+        Method::PATCH,
+        &api.acct(&format!("/scim/v2/ServicePrincipals/{sp_id}")),
+        json!({"Operations": [{"op": "replace", "path": "active", "value": true}]}),
+    )
+    .await;
+    assert_eq!(me().await.0, StatusCode::OK);
+    api.ok(Method::DELETE, &assign, json!({})).await;
+    assert_eq!(me().await.0, StatusCode::FORBIDDEN);
+
+    // Paging past the end answers an empty page with the total, so clients stop.
+    let page = api
+        .ok(
+            Method::GET,
+            &api.acct("/scim/v2/Groups?startIndex=3&count=5"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (
+            page["totalResults"].as_i64(),
+            page["Resources"].as_array().map(Vec::len)
+        ),
+        (Some(2), Some(0))
+    );
+    let (status, err) = api
+        .call(
+            Method::GET,
+            &api.acct("/scim/v2/Users?filter=userName%20eq"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error_code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("INVALID_PARAMETER_VALUE"))
+    );
+}

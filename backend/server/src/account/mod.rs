@@ -1,5 +1,7 @@
-//! The account API: `/api/2.0/accounts/{account_id}/...`.
+//! The account API: `/api/2.0/accounts/{account_id}/...` (the SCIM API under `/scim/v2` is
+//! in [`crate::scim`]).
 
+mod assignments;
 mod audit_log;
 mod credentials;
 mod deployments;
@@ -25,4 +27,6 @@ pub fn routes() -> Router<AppState> {
         .merge(keys::routes())
         .merge(workspaces::routes())
         .merge(audit_log::routes())
+        .merge(assignments::routes())
+        .merge(crate::scim::routes("/scim/v2"))
 }

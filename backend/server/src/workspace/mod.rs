@@ -22,4 +22,5 @@ pub fn routes() -> Router<AppState> {
         .merge(ip_access_lists::routes())
         .merge(objects::routes())
         .merge(secrets::routes())
+        .merge(crate::scim::routes("/preview/scim/v2"))
 }
