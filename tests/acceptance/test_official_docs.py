@@ -68,6 +68,7 @@ def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
         "databricks_mws_networks": acct("network_id"),
         "databricks_mws_customer_managed_keys": acct("customer_managed_key_id"),
         "databricks_mws_workspaces": acct("workspace_id"),
+        "databricks_mws_permission_assignment": lambda v: f"{v['workspace_id']}|{v['principal_id']}",
     }
     workspace_level = {
         "databricks_ip_access_list": lambda v: v["id"],
@@ -75,6 +76,14 @@ def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
         "databricks_directory": lambda v: v["path"],
         "databricks_secret_scope": lambda v: v["name"],
         "databricks_secret": lambda v: f"{v['scope']}|||{v['key']}",
+        "databricks_entitlements": lambda v: v["id"],
+    }
+    # at the account, or in the workspace their provider_config names
+    account_or_workspace = {
+        "databricks_user": lambda v: v["id"],
+        "databricks_group": lambda v: v["id"],
+        "databricks_service_principal": lambda v: v["id"],
+        "databricks_group_member": lambda v: f"{v['group_id']}|{v['member_id']}",
     }
     ids = {}  # account-level objects first: the workspace-level ones name their workspaces
     for addr, v in sorted(res.items(), key=lambda kv: kv[0].split(".")[0] not in account_level):
@@ -83,6 +92,9 @@ def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
             ids[addr] = account_level[kind](v)
         elif kind in workspace_level:
             ids[addr] = f"{v['provider_config'][0]['workspace_id']}/{workspace_level[kind](v)}"
+        elif kind in account_or_workspace:
+            own = account_or_workspace[kind](v)
+            ids[addr] = f"{v['provider_config'][0]['workspace_id']}/{own}" if v.get("provider_config") else own
         elif kind == "databricks_workspace_conf":  # not importable upstream; here by workspace id
             ids[addr] = v["provider_config"][0]["workspace_id"]
     return ids

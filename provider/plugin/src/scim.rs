@@ -89,12 +89,7 @@ impl Scim {
     }
 
     /// The SCIM API of `level` for `o`.
-    pub fn at(
-        conn: &Arc<Conn>,
-        o: &Obj,
-        level: Level,
-        diags: &mut Diagnostics,
-    ) -> Option<Scim> {
+    pub fn at(conn: &Arc<Conn>, o: &Obj, level: Level, diags: &mut Diagnostics) -> Option<Scim> {
         match level {
             Level::Account => {
                 let (client, base) = account(conn, o, diags)?;
@@ -426,10 +421,7 @@ mod tests {
             level(&account, &obj(&[("api", "workspace")])),
             Level::Workspace
         );
-        assert_eq!(
-            level(&ws_host, &obj(&[("api", "account")])),
-            Level::Account
-        );
+        assert_eq!(level(&ws_host, &obj(&[("api", "account")])), Level::Account);
     }
 
     #[test]
@@ -463,10 +455,7 @@ mod tests {
 
     #[test]
     fn filters_escape_quotes_and_names_keep_their_case() {
-        assert_eq!(
-            eq_filter("userName", "a\"b@x"),
-            "userName eq \"a\\\"b@x\""
-        );
+        assert_eq!(eq_filter("userName", "a\"b@x"), "userName eq \"a\\\"b@x\"");
         assert_eq!(
             same_name(Some("Ann@X.com".into()), "ann@x.com".into()),
             "Ann@X.com"

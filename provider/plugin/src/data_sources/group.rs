@@ -3,9 +3,7 @@
 //! [`crate::scim`]).
 
 use crate::common::{check_workspace_id, report, Conn};
-use crate::scim::{
-    check_api, dual_scoped, entitlement_attrs, eq_filter, Scim, ENTITLEMENTS,
-};
+use crate::scim::{check_api, dual_scoped, entitlement_attrs, eq_filter, Scim, ENTITLEMENTS};
 use crate::validate::check;
 use ironbrick_api::scim::{ComplexValue, Group};
 use std::collections::{BTreeSet, HashSet, VecDeque};
@@ -43,7 +41,8 @@ impl Collected {
                 children.push(id);
             }
         }
-        let values = |v: &[ComplexValue]| v.iter().filter_map(|c| c.value.clone()).collect::<Vec<_>>();
+        let values =
+            |v: &[ComplexValue]| v.iter().filter_map(|c| c.value.clone()).collect::<Vec<_>>();
         self.groups.extend(values(&g.groups));
         self.roles.extend(values(&g.roles));
         self.entitlements.extend(values(&g.entitlements));
@@ -70,17 +69,19 @@ impl DataSource for GroupData {
             .default(true),
             ids("members", "Ids of every member (deprecated upstream)."),
             ids("users", "Ids of the member users."),
-            ids("service_principals", "Ids of the member service principals."),
+            ids(
+                "service_principals",
+                "Ids of the member service principals.",
+            ),
             ids("child_groups", "Ids of the member groups."),
             ids("groups", "Ids of the groups this group is a member of."),
             ids("roles", "Roles (instance profile ARNs)."),
-            ids("instance_profiles", "Instance profile ARNs (deprecated upstream)."),
-            Attr::optional_computed("external_id", Ty::String, "External id."),
-            Attr::optional_computed(
-                "acl_principal_id",
-                Ty::String,
-                "`groups/<display_name>`.",
+            ids(
+                "instance_profiles",
+                "Instance profile ARNs (deprecated upstream).",
             ),
+            Attr::optional_computed("external_id", Ty::String, "External id."),
+            Attr::optional_computed("acl_principal_id", Ty::String, "`groups/<display_name>`."),
         ];
         attrs.extend(entitlement_attrs().into_iter().map(|mut a| {
             a.default = None;
@@ -96,13 +97,19 @@ impl DataSource for GroupData {
     fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
         check_workspace_id(config, diags);
         check_api(config, diags);
-        check(config, "display_name", Path::attr("display_name"), diags, |v| {
-            if v.is_empty() {
-                Err("display_name must not be empty.".to_owned())
-            } else {
-                Ok(())
-            }
-        });
+        check(
+            config,
+            "display_name",
+            Path::attr("display_name"),
+            diags,
+            |v| {
+                if v.is_empty() {
+                    Err("display_name must not be empty.".to_owned())
+                } else {
+                    Ok(())
+                }
+            },
+        );
     }
 
     async fn read(&self, config: Obj, diags: &mut Diagnostics) -> Option<Obj> {
@@ -129,11 +136,16 @@ impl DataSource for GroupData {
         let mut seen = HashSet::from([group.id.clone()]);
         let mut queue = VecDeque::from(got.add(&group));
         while recursive {
-            let Some(child) = queue.pop_front() else { break };
+            let Some(child) = queue.pop_front() else {
+                break;
+            };
             if !seen.insert(child.clone()) {
                 continue;
             }
-            match scim.get::<Group>("Groups", &child, "a child group", diags).await {
+            match scim
+                .get::<Group>("Groups", &child, "a child group", diags)
+                .await
+            {
                 Ok(Some(g)) => queue.extend(got.add(&g)),
                 Ok(None) => {}
                 Err(()) => return None,

@@ -49,7 +49,10 @@ impl DataSource for UserData {
                     "Local part of the user name, lower-cased, with `_` for other characters.",
                 ),
                 s("external_id", "External id."),
-                s("application_id", "Application id (service principals only)."),
+                s(
+                    "application_id",
+                    "Application id (service principals only).",
+                ),
                 s("acl_principal_id", "`users/<user_name>`."),
                 Attr::computed("active", Ty::Bool, "Whether the user is active."),
             ],
@@ -85,7 +88,10 @@ impl DataSource for UserData {
             }
         } else {
             let name = config.str("user_name").to_owned();
-            match scim.filter::<User>("Users", &eq_filter("userName", &name)).await {
+            match scim
+                .filter::<User>("Users", &eq_filter("userName", &name))
+                .await
+            {
                 Ok(found) => match found.into_iter().next() {
                     Some(u) => u,
                     None => {

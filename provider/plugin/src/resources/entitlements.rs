@@ -2,7 +2,9 @@
 //! workspace. Id and import id: `user/<id>`, `spn/<id>` or `group/<id>`.
 
 use crate::common::{check_workspace_id, imported, report, workspace_scoped, Conn};
-use crate::scim::{check_entitlements, entitlement_attrs, entitlements_of, set_entitlements, Level, Scim};
+use crate::scim::{
+    check_entitlements, entitlement_attrs, entitlements_of, set_entitlements, Level, Scim,
+};
 use ironbrick_api::scim::{ComplexValue, PatchOp, PatchOperation};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -81,11 +83,7 @@ impl Resource for Entitlements {
 
     fn schema(&self) -> Schema {
         let mut attrs = vec![
-            Attr::optional_computed(
-                "id",
-                Ty::String,
-                "`user/<id>`, `spn/<id>` or `group/<id>`.",
-            ),
+            Attr::optional_computed("id", Ty::String, "`user/<id>`, `spn/<id>` or `group/<id>`."),
             Attr::optional("group_id", Ty::String, "Id of the group.").force_new(),
             Attr::optional("user_id", Ty::String, "Id of the user.").force_new(),
             Attr::optional(
@@ -148,9 +146,7 @@ impl Resource for Entitlements {
             );
             return Some(st);
         };
-        let found: WithEntitlements = match scim
-            .get(collection, &pid, "the principal", diags)
-            .await
+        let found: WithEntitlements = match scim.get(collection, &pid, "the principal", diags).await
         {
             Ok(Some(p)) => p,
             Ok(None) => return None,

@@ -48,7 +48,10 @@ impl Group {
         let current: ScimGroup = match scim.get(GROUPS, id, "the group", diags).await {
             Ok(Some(g)) => g,
             Ok(None) => {
-                diags.error("Cannot update the group", format!("group {id} does not exist"));
+                diags.error(
+                    "Cannot update the group",
+                    format!("group {id} does not exist"),
+                );
                 return None;
             }
             Err(()) => return None,

@@ -7,14 +7,13 @@ use ironbrick_api::workspace_assignment::{
     PermissionAssignments, UpdateWorkspaceAssignments, WorkspacePermission,
 };
 use std::sync::Arc;
-use tf_framework::{
-    async_trait, Attr, Block, Diagnostics, Obj, Path, Resource, Schema, Ty, Value,
-};
+use tf_framework::{async_trait, Attr, Block, Diagnostics, Obj, Path, Resource, Schema, Ty, Value};
 
 pub struct MwsPermissionAssignment(pub Arc<Conn>);
 
 /// Permissions a configuration may ask for.
-const ASSIGNABLE: [WorkspacePermission; 2] = [WorkspacePermission::User, WorkspacePermission::Admin];
+const ASSIGNABLE: [WorkspacePermission; 2] =
+    [WorkspacePermission::User, WorkspacePermission::Admin];
 
 /// Splits `<workspace_id>|<principal_id>`.
 fn split_id(id: &str) -> Option<(i64, i64)> {
@@ -32,7 +31,11 @@ fn permissions_of(list: &PermissionAssignments, principal: i64) -> Option<Vec<St
         .iter()
         .find(|a| a.principal.as_ref().map(|p| p.principal_id) == Some(principal))
         .map(|a| {
-            let mut out: Vec<String> = a.permissions.iter().map(|p| p.as_str().to_owned()).collect();
+            let mut out: Vec<String> = a
+                .permissions
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect();
             out.sort();
             out
         })

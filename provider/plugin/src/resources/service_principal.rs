@@ -128,7 +128,11 @@ impl Resource for ServicePrincipal {
                 Ty::Bool,
                 "Adopt a service principal that already exists with this `application_id`.",
             ),
-            Attr::optional_computed("home", Ty::String, "Home folder, `/Users/<application_id>`."),
+            Attr::optional_computed(
+                "home",
+                Ty::String,
+                "Home folder, `/Users/<application_id>`.",
+            ),
             Attr::optional_computed(
                 "repos",
                 Ty::String,

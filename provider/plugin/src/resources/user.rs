@@ -66,7 +66,10 @@ impl User {
         let current: ScimUser = match scim.get(USERS, id, "the user", diags).await {
             Ok(Some(u)) => u,
             Ok(None) => {
-                diags.error("Cannot update the user", format!("user {id} does not exist"));
+                diags.error(
+                    "Cannot update the user",
+                    format!("user {id} does not exist"),
+                );
                 return None;
             }
             Err(()) => return None,
