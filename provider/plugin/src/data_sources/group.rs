@@ -135,10 +135,7 @@ impl DataSource for GroupData {
         let mut got = Collected::default();
         let mut seen = HashSet::from([group.id.clone()]);
         let mut queue = VecDeque::from(got.add(&group));
-        while recursive {
-            let Some(child) = queue.pop_front() else {
-                break;
-            };
+        while let Some(child) = queue.pop_front().filter(|_| recursive) {
             if !seen.insert(child.clone()) {
                 continue;
             }
