@@ -76,6 +76,8 @@ def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
         "databricks_directory": lambda v: v["path"],
         "databricks_secret_scope": lambda v: v["name"],
         "databricks_secret": lambda v: f"{v['scope']}|||{v['key']}",
+        "databricks_permissions": lambda v: v["id"],  # /authorization/tokens, /notebooks/<id>, ...
+        "databricks_secret_acl": lambda v: f"{v['scope']}|||{v['principal']}",
         "databricks_entitlements": lambda v: v["id"],
     }
     # at the account, or in the workspace their provider_config names

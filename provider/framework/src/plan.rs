@@ -11,7 +11,7 @@
 //! - a null proposed state is a destroy and is planned as null.
 
 use crate::diag::Path;
-use crate::schema::Block;
+use crate::schema::{Block, Nesting};
 use crate::value::Dyn;
 use std::collections::BTreeMap;
 
@@ -67,9 +67,19 @@ fn mark(block: &Block, proposed: &Dyn, config: &Dyn, prior: &Dyn, changed: bool)
             .iter()
             .enumerate()
             .map(|(i, item)| {
-                let c = conf_items.get(i).unwrap_or(&Dyn::Null);
-                let p = old_items.get(i).unwrap_or(&Dyn::Null);
-                mark(&b.block, item, c, p, changed)
+                // Set elements have no position: an element is its own configuration (its
+                // attributes are configured ones) and its prior self is an equal element.
+                let (c, p) = match b.nesting {
+                    Nesting::List => (conf_items.get(i), old_items.get(i)),
+                    Nesting::Set => (Some(item), old_items.iter().find(|o| *o == item)),
+                };
+                mark(
+                    &b.block,
+                    item,
+                    c.unwrap_or(&Dyn::Null),
+                    p.unwrap_or(&Dyn::Null),
+                    changed,
+                )
             })
             .collect();
         out.insert(b.name.to_owned(), Dyn::List(marked));
@@ -88,16 +98,25 @@ fn replace_paths(block: &Block, prior: &Dyn, planned: &Dyn, at: Path, out: &mut 
     }
     for b in &block.blocks {
         let (o, n) = (old.get(b.name), new.get(b.name));
-        if b.force_new && o != n {
+        let differs = match (b.nesting, o, n) {
+            (Nesting::Set, Some(Dyn::List(o)), Some(Dyn::List(n))) => !same_elements(o, n),
+            _ => o != n,
+        };
+        if b.force_new && differs {
             out.push(at.clone().then(b.name));
             continue;
         }
-        if let (Some(Dyn::List(o)), Some(Dyn::List(n))) = (o, n) {
+        if let (Nesting::List, Some(Dyn::List(o)), Some(Dyn::List(n))) = (b.nesting, o, n) {
             for (i, (oi, ni)) in o.iter().zip(n).enumerate() {
                 replace_paths(&b.block, oi, ni, at.clone().then(b.name).index(i), out);
             }
         }
     }
+}
+
+/// Whether two sets hold the same elements, in whatever order.
+fn same_elements(a: &[Dyn], b: &[Dyn]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x)) && b.iter().all(|x| a.contains(x))
 }
 
 #[cfg(test)]
@@ -197,5 +216,41 @@ mod tests {
         assert_eq!(replace, vec![Path::attr("key_id")]);
         let (planned, _) = plan(&block(), &prior, &Dyn::Null, &Dyn::Null);
         assert!(planned.is_null());
+    }
+
+    #[test]
+    fn set_blocks_are_compared_without_order() {
+        let acl = |u: &str, l: &str| {
+            let mut o = Obj::new();
+            o.set("user_name", u).set("level", l);
+            Dyn::from(o)
+        };
+        let b =
+            Block::new("p", vec![Attr::computed("id", Ty::String, "")]).with_block(NestedBlock {
+                force_new: true,
+                ..NestedBlock::set(
+                    "access_control",
+                    Block::new(
+                        "",
+                        vec![
+                            Attr::optional("user_name", Ty::String, ""),
+                            Attr::optional("level", Ty::String, ""),
+                        ],
+                    ),
+                )
+            });
+        let state = |items: Vec<Dyn>| {
+            let mut o = Obj::new();
+            o.set("id", "x").set("access_control", Dyn::List(items));
+            b.normalize(o.into())
+        };
+        let prior = state(vec![acl("a", "R"), acl("b", "W")]);
+        let reordered = state(vec![acl("b", "W"), acl("a", "R")]);
+        let (planned, replace) = plan(&b, &prior, &reordered, &reordered);
+        assert_eq!(planned, reordered);
+        assert!(replace.is_empty(), "{replace:?}");
+        let changed = state(vec![acl("b", "W"), acl("a", "W")]);
+        let (_, replace) = plan(&b, &prior, &changed, &changed);
+        assert_eq!(replace, vec![Path::attr("access_control")]);
     }
 }

@@ -211,12 +211,17 @@ impl Attr {
     }
 }
 
-/// How a nested block repeats. Only list nesting is offered: it is what the official provider's
-/// `token {}` and `aws_key_info {}` blocks use (`MaxItems: 1` lists).
+/// How a nested block repeats: as the official provider's `token {}` and `aws_key_info {}`
+/// (`MaxItems: 1` lists), or as its order-insensitive `access_control {}` blocks (sets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nesting {
     /// Zero or more blocks, kept in order.
     List,
+    /// Zero or more distinct blocks, in no order: Terraform compares them as a set, so a
+    /// provider may return them in any order. Set blocks should hold only configured
+    /// attributes: the framework plans their elements as Terraform proposes them (it cannot
+    /// pair a set element with its prior self to carry computed values over).
+    Set,
 }
 
 /// A nested block type.
@@ -247,6 +252,24 @@ impl NestedBlock {
             max_items: 1,
             force_new: false,
         }
+    }
+
+    /// Blocks that may repeat, in no order (see [`Nesting::Set`]).
+    pub fn set(name: &'static str, block: Block) -> Self {
+        NestedBlock {
+            name,
+            block,
+            nesting: Nesting::Set,
+            min_items: 0,
+            max_items: 0,
+            force_new: false,
+        }
+    }
+
+    /// Requires at least `n` blocks.
+    pub fn min_items(mut self, n: i64) -> Self {
+        self.min_items = n;
+        self
     }
 
     /// Makes the block required (exactly one).
@@ -363,7 +386,10 @@ impl Block {
                 .map(|b| pb::schema::NestedBlock {
                     type_name: b.name.to_owned(),
                     block: Some(b.block.to_proto(0)),
-                    nesting: pb::schema::nested_block::NestingMode::List as i32,
+                    nesting: match b.nesting {
+                        Nesting::List => pb::schema::nested_block::NestingMode::List,
+                        Nesting::Set => pb::schema::nested_block::NestingMode::Set,
+                    } as i32,
                     min_items: b.min_items,
                     max_items: b.max_items,
                 })
@@ -457,7 +483,21 @@ mod tests {
         assert_eq!(p.attributes[0].r#type, br#""string""#);
         assert!(p.attributes[0].required);
         assert_eq!(p.block_types[0].max_items, 1);
+        assert_eq!(
+            p.block_types[0].nesting,
+            pb::schema::nested_block::NestingMode::List as i32
+        );
         assert!(p.block_types[0].block.as_ref().unwrap().attributes[0].sensitive);
+        let acl = NestedBlock::set("access_control", Block::new("a", vec![])).min_items(1);
+        let p = Block::new("t", vec![]).with_block(acl).to_proto(0);
+        assert_eq!(
+            p.block_types[0].nesting,
+            pb::schema::nested_block::NestingMode::Set as i32
+        );
+        assert_eq!(
+            (p.block_types[0].min_items, p.block_types[0].max_items),
+            (1, 0)
+        );
     }
 
     #[test]

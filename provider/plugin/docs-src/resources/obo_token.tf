@@ -1,10 +1,28 @@
+resource "databricks_service_principal" "this" {
+  provider_config {
+    workspace_id = databricks_mws_workspaces.this.workspace_id
+  }
+  display_name = "Automation-only SP"
+}
+
+resource "databricks_permissions" "token_usage" {
+  provider_config {
+    workspace_id = databricks_mws_workspaces.this.workspace_id
+  }
+  authorization = "tokens"
+  access_control {
+    service_principal_name = databricks_service_principal.this.application_id
+    permission_level       = "CAN_USE"
+  }
+}
+
 resource "databricks_obo_token" "this" {
   provider_config {
     workspace_id = databricks_mws_workspaces.this.workspace_id
   }
-  # application_id of the automation service principal
-  application_id   = "6f1e7d3c-2b4a-4c5d-8e9f-0a1b2c3d4e5f"
-  comment          = "PAT on behalf of the automation service principal"
+  depends_on       = [databricks_permissions.token_usage]
+  application_id   = databricks_service_principal.this.application_id
+  comment          = "PAT on behalf of ${databricks_service_principal.this.display_name}"
   lifetime_seconds = 3600
 }
 

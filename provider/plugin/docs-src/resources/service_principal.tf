@@ -1,3 +1,3 @@
 resource "databricks_service_principal" "sp" {
-  display_name = "Automation-only SP"
+  display_name = "Account automation SP"
 }

@@ -13,7 +13,9 @@ mod mws_storage_configurations;
 mod mws_workspaces;
 mod notebook;
 mod obo_token;
+mod permissions;
 mod secret;
+mod secret_acl;
 mod secret_scope;
 mod service_principal;
 mod token;
@@ -47,5 +49,7 @@ pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn Resource>> {
         Arc::new(service_principal::ServicePrincipal(c())),
         Arc::new(entitlements::Entitlements(c())),
         Arc::new(mws_permission_assignment::MwsPermissionAssignment(c())),
+        Arc::new(permissions::Permissions(c())),
+        Arc::new(secret_acl::SecretAcl(c())),
     ]
 }
