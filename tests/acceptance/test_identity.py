@@ -10,6 +10,7 @@ view checked through the SCIM and assignment APIs after each step.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import requests
@@ -61,6 +62,11 @@ def assignments(b, ws: int) -> dict[int, list[str]]:
     return {a["principal"]["principal_id"]: a["permissions"] for a in r.json().get("permission_assignments", [])}
 
 
+def assert_no_changes(tf) -> None:
+    plan = tf.plan(*tf.vars)
+    assert plan.code == 0, plan.out
+
+
 def reimport(tf, ids: dict[str, str]) -> None:
     tf.run("state", "rm", *ids)
     for addr, import_id in ids.items():
@@ -77,7 +83,7 @@ def test_identity_at_account_level(tf_factory, fresh_backend, tmp_path):
 
     # apply, then nothing left to do
     tf.apply(*tf.vars)
-    assert tf.plan(*tf.vars).code == 0
+    assert_no_changes(tf)
     res = tf.resources()
     ann, dee = res["databricks_user.ann"], res["databricks_user.dee"]
     bot, eng = res["databricks_service_principal.bot"], res["databricks_group.eng"]
@@ -97,7 +103,7 @@ def test_identity_at_account_level(tf_factory, fresh_backend, tmp_path):
     plan = tf.plan(*tf.vars)
     assert "1 to add, 1 to change, 0 to destroy" in plan.out, plan.out
     tf.apply(*tf.vars)
-    assert tf.plan(*tf.vars).code == 0
+    assert_no_changes(tf)
     assert scim.get(f"Users/{ann['id']}")["displayName"] == "Ann Lee-Smith"
     assert members(scim, eng["id"]) == {ann["id"], bot["id"]}
     assert res["databricks_user.ann"]["id"] == tf.resources()["databricks_user.ann"]["id"], "not replaced"
@@ -127,9 +133,9 @@ def test_identity_at_account_level(tf_factory, fresh_backend, tmp_path):
     plan = tf.plan(*tf.vars)
     # disable_as_user_deletion is configuration only: not read back, so an import plans it in
     assert plan.code == 2 and "0 to add, 2 to change, 0 to destroy" in plan.out, plan.out
-    assert plan.out.count("+ disable_as_user_deletion = false") == 2, plan.out
+    assert len(re.findall(r"\+ disable_as_user_deletion\s+= false", plan.out)) == 2, plan.out
     tf.apply(*tf.vars)
-    assert tf.plan(*tf.vars).code == 0
+    assert_no_changes(tf)
 
     # destroy: ann and the bot are deleted; dee, at account level, is deactivated
     tf.destroy(*tf.vars)
@@ -150,14 +156,16 @@ def test_identity_in_a_workspace(tf_factory, fresh_backend, tmp_path):
     scim = workspace_scim(b, ws)
 
     tf.apply(*tf.vars)
-    assert tf.plan(*tf.vars).code == 0
+    assert_no_changes(tf)
     res = tf.resources()
     wes, local, wsp = res["databricks_user.wes"], res["databricks_group.local"], res["databricks_service_principal.wsp"]
     hosted = res["databricks_user.hosted"]
+    users = res["data.databricks_group.users"]
+    assert users["acl_principal_id"] == "groups/users" and users["id"], users
     assert local["url"] == f"{b.ws_url(ws)}/#setting/accounts/groups/{local['id']}"
-    assert res["databricks_entitlements.wsp"]["id"] == f"spn/{wsp['id']}"
+    assert res["databricks_entitlements.users"]["id"] == f"group/{users['id']}"
     assert entitlements(scim, f"Users/{wes['id']}") == {"workspace-access"}
-    assert entitlements(scim, f"ServicePrincipals/{wsp['id']}") == {"databricks-sql-access"}
+    assert entitlements(scim, f"Groups/{users['id']}") == {"workspace-access", "databricks-sql-access"}
     assert members(scim, local["id"]) == {wes["id"]}
     assert scim.get(f"Users/{hosted['id']}")["userName"] == "hosted@example.com", "made through the workspace host"
 
@@ -166,9 +174,9 @@ def test_identity_in_a_workspace(tf_factory, fresh_backend, tmp_path):
     plan = tf.plan(*tf.vars)
     assert "0 to add, 2 to change, 0 to destroy" in plan.out, plan.out
     tf.apply(*tf.vars)
-    assert tf.plan(*tf.vars).code == 0
+    assert_no_changes(tf)
     assert entitlements(scim, f"Users/{wes['id']}") == {"workspace-access", "allow-cluster-create"}
-    assert entitlements(scim, f"ServicePrincipals/{wsp['id']}") == set()
+    assert entitlements(scim, f"Groups/{users['id']}") == {"workspace-access"}
 
     # drift: an entitlement granted and a display name changed through the REST API
     scim.patch(f"Users/{wes['id']}", {"op": "add", "path": "entitlements", "value": [{"value": "databricks-sql-access"}]})
@@ -188,14 +196,14 @@ def test_identity_in_a_workspace(tf_factory, fresh_backend, tmp_path):
         "databricks_group.local": f"{ws}/{local['id']}",
         "databricks_group_member.wes": f"{ws}/{local['id']}|{wes['id']}",
         "databricks_service_principal.wsp": f"{ws}/{wsp['id']}",
-        "databricks_entitlements.wsp": f"{ws}/spn/{wsp['id']}",
+        "databricks_entitlements.users": f"{ws}/group/{users['id']}",
         "databricks_user.hosted": hosted["id"],
     }
     reimport(tf, ids)
     imported = tf.resources()
     for addr in ids:
         assert imported[addr].get("provider_config") == res[addr].get("provider_config"), addr
-    assert tf.plan(*tf.vars).code == 0
+    assert_no_changes(tf)
 
     # destroy: workspace users are deleted from the workspace
     tf.destroy(*tf.vars)

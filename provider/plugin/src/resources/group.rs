@@ -10,7 +10,9 @@ use crate::scim::{
 use crate::validate::check;
 use ironbrick_api::scim::{Group as ScimGroup, GROUP_SCHEMA};
 use std::sync::Arc;
-use tf_framework::{async_trait, Attr, Block, Diagnostics, Obj, Path, Resource, Schema, Ty};
+use tf_framework::{
+    async_trait, Attr, Block, Diagnostics, Dyn, Obj, Path, PlanRequest, Resource, Schema, Ty,
+};
 
 pub struct Group(pub Arc<Conn>);
 
@@ -33,6 +35,16 @@ fn state(mut o: Obj, g: ScimGroup, scim: &Scim) -> Obj {
         .set("display_name", g.display_name)
         .set("external_id", g.external_id.filter(|e| !e.is_empty()));
     o
+}
+
+/// A rename changes `acl_principal_id` (`groups/<display_name>`): known after apply.
+fn plan_acl_principal_id(req: &mut PlanRequest) {
+    let Some(prior) = &req.prior else { return };
+    if prior.get("display_name") != req.planned.get("display_name")
+        && req.config.get("acl_principal_id").is_null()
+    {
+        req.planned.set("acl_principal_id", Dyn::Unknown);
+    }
 }
 
 impl Group {
@@ -142,6 +154,10 @@ impl Resource for Group {
         );
     }
 
+    fn modify_plan(&self, req: &mut PlanRequest, _diags: &mut Diagnostics) {
+        plan_acl_principal_id(req);
+    }
+
     async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {
         let scim = Scim::of(&self.0, &planned, diags)?;
         if refuse_account_entitlements(&scim, &planned, diags) {
@@ -238,5 +254,29 @@ mod tests {
         let mut diags = Diagnostics::default();
         r.validate(&config, &mut diags);
         assert!(!diags.has_errors(), "{diags:?}");
+    }
+
+    #[test]
+    fn a_rename_plans_a_new_acl_principal_id() {
+        let mut prior = Obj::new();
+        prior
+            .set("display_name", "old")
+            .set("acl_principal_id", "groups/old");
+        let mut planned = prior.clone();
+        planned.set("display_name", "new");
+        let mut req = PlanRequest {
+            prior: Some(prior.clone()),
+            config: planned.clone(),
+            planned,
+        };
+        plan_acl_principal_id(&mut req);
+        assert!(req.planned.get("acl_principal_id").is_unknown());
+        let mut same = PlanRequest {
+            prior: Some(prior.clone()),
+            config: prior.clone(),
+            planned: prior,
+        };
+        plan_acl_principal_id(&mut same);
+        assert_eq!(same.planned.str("acl_principal_id"), "groups/old");
     }
 }
