@@ -141,6 +141,9 @@ def test_official_docs_examples(terraform_exe, tf_factory, fresh_backend, tmp_pa
     assert out["ddl_gen_source"] == (work / "ddl_gen.py").read_text()
     assert out["publishing_api_reference"] == "{{secrets/application-secret-scope/publishing_api}}"
     assert out["workspace_url"] == b.ws_url(ws)
+    assert out["me_acl_principal_id"] == "users/me@example.com"
+    sp_app = res["databricks_service_principal.sp"]["application_id"]
+    assert out["automation_acl_principal_id"] == f"servicePrincipals/{sp_app}"
     assert res["databricks_token.pat"]["token_value"].startswith("dapi")
     secret = ws_get(b, ws, "secrets/get", scope="application-secret-scope", key="publishing_api")
     assert base64.b64decode(secret["value"]).decode() == PUBLISHING_API_KEY
