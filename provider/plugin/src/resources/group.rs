@@ -264,16 +264,19 @@ mod tests {
             .set("acl_principal_id", "groups/old");
         let mut planned = prior.clone();
         planned.set("display_name", "new");
+        let mut config = Obj::new();
+        config.set("display_name", "new");
         let mut req = PlanRequest {
             prior: Some(prior.clone()),
-            config: planned.clone(),
+            config: config.clone(),
             planned,
         };
         plan_acl_principal_id(&mut req);
         assert!(req.planned.get("acl_principal_id").is_unknown());
+        config.set("display_name", "old");
         let mut same = PlanRequest {
             prior: Some(prior.clone()),
-            config: prior.clone(),
+            config,
             planned: prior,
         };
         plan_acl_principal_id(&mut same);
