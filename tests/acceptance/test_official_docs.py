@@ -68,6 +68,7 @@ def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
         "databricks_mws_networks": acct("network_id"),
         "databricks_mws_customer_managed_keys": acct("customer_managed_key_id"),
         "databricks_mws_workspaces": acct("workspace_id"),
+        "databricks_mws_permission_assignment": lambda v: f"{v['workspace_id']}|{v['principal_id']}",
     }
     workspace_level = {
         "databricks_ip_access_list": lambda v: v["id"],
@@ -77,8 +78,14 @@ def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
         "databricks_secret": lambda v: f"{v['scope']}|||{v['key']}",
         "databricks_permissions": lambda v: v["id"],  # /authorization/tokens, /notebooks/<id>, ...
         "databricks_secret_acl": lambda v: f"{v['scope']}|||{v['principal']}",
+        "databricks_entitlements": lambda v: v["id"],
+    }
+    # at the account, or in the workspace their provider_config names
+    account_or_workspace = {
+        "databricks_user": lambda v: v["id"],
         "databricks_group": lambda v: v["id"],
         "databricks_service_principal": lambda v: v["id"],
+        "databricks_group_member": lambda v: f"{v['group_id']}|{v['member_id']}",
     }
     ids = {}  # account-level objects first: the workspace-level ones name their workspaces
     for addr, v in sorted(res.items(), key=lambda kv: kv[0].split(".")[0] not in account_level):
@@ -87,6 +94,9 @@ def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
             ids[addr] = account_level[kind](v)
         elif kind in workspace_level:
             ids[addr] = f"{v['provider_config'][0]['workspace_id']}/{workspace_level[kind](v)}"
+        elif kind in account_or_workspace:
+            own = account_or_workspace[kind](v)
+            ids[addr] = f"{v['provider_config'][0]['workspace_id']}/{own}" if v.get("provider_config") else own
         elif kind == "databricks_workspace_conf":  # not importable upstream; here by workspace id
             ids[addr] = v["provider_config"][0]["workspace_id"]
     return ids
@@ -131,6 +141,9 @@ def test_official_docs_examples(terraform_exe, tf_factory, fresh_backend, tmp_pa
     assert out["ddl_gen_source"] == (work / "ddl_gen.py").read_text()
     assert out["publishing_api_reference"] == "{{secrets/application-secret-scope/publishing_api}}"
     assert out["workspace_url"] == b.ws_url(ws)
+    assert out["me_acl_principal_id"] == "users/me@example.com"
+    sp_app = res["databricks_service_principal.sp"]["application_id"]
+    assert out["automation_acl_principal_id"] == f"servicePrincipals/{sp_app}"
     assert res["databricks_token.pat"]["token_value"].startswith("dapi")
     secret = ws_get(b, ws, "secrets/get", scope="application-secret-scope", key="publishing_api")
     assert base64.b64decode(secret["value"]).decode() == PUBLISHING_API_KEY

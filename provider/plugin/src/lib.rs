@@ -11,5 +11,6 @@ mod data_sources;
 pub mod docs;
 pub mod provider;
 mod resources;
+mod scim;
 mod timeouts;
 mod validate;

@@ -111,6 +111,34 @@ impl Conn {
         self.read().workspace_id
     }
 
+    /// Whether the provider is configured for the account: its host is the server itself (not
+    /// a `/w/{id}` workspace URL), `account_id` is set and no provider-level `workspace_id`
+    /// names a workspace. Account-or-workspace types (users, groups, ...) then use the
+    /// account API, as the official provider does with an account host.
+    pub fn account_level(&self) -> bool {
+        let s = self.read();
+        let host_is_root = match &s.host {
+            Value::Known(h) => !normalize_host(h).contains("/w/"),
+            _ => false,
+        };
+        let no_workspace = !matches!(&s.workspace_id, Value::Known(w) if !w.is_empty());
+        host_is_root && no_workspace && matches!(s.account_id, Value::Known(_))
+    }
+
+    /// A connection with these settings and no client (unit tests of level decisions).
+    #[cfg(test)]
+    pub fn with_settings(host: &str, account_id: Option<&str>, workspace_id: Option<&str>) -> Conn {
+        let known = |v: Option<&str>| v.map_or(Value::Null, |s| Value::Known(s.to_owned()));
+        let conn = Conn::default();
+        *conn.settings.write().unwrap_or_else(|p| p.into_inner()) = Settings {
+            host: Value::Known(host.to_owned()),
+            account_id: known(account_id),
+            workspace_id: known(workspace_id),
+            ..Settings::default()
+        };
+        conn
+    }
+
     /// The account API base URL and client.
     pub fn account(&self, own: Option<String>) -> Result<(Client, String), String> {
         let client = self.client()?;

@@ -1,8 +1,11 @@
 //! Data sources, one module per object type.
 
 mod current_user;
+mod group;
 mod mws_workspaces;
 mod notebook;
+mod service_principal;
+mod user;
 
 use crate::common::Conn;
 use std::sync::Arc;
@@ -14,5 +17,8 @@ pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn DataSource>> {
         Arc::new(current_user::CurrentUser(conn.clone())),
         Arc::new(mws_workspaces::MwsWorkspaces(conn.clone())),
         Arc::new(notebook::Notebook(conn.clone())),
+        Arc::new(user::UserData(conn.clone())),
+        Arc::new(group::GroupData(conn.clone())),
+        Arc::new(service_principal::ServicePrincipalData(conn.clone())),
     ]
 }

@@ -105,9 +105,19 @@ fn short(type_name: &str) -> &str {
     type_name.strip_prefix("databricks_").unwrap_or(type_name)
 }
 
+/// Types whose objects live at the account or in one workspace, as the provider is configured
+/// (`api`, `provider_config`): their examples may leave `provider_config` out.
+pub const ACCOUNT_OR_WORKSPACE: [&str; 4] = [
+    "databricks_user",
+    "databricks_group",
+    "databricks_group_member",
+    "databricks_service_principal",
+];
+
 /// Whether a type manages objects inside one workspace (and so takes `provider_config`).
 fn workspace_level(type_name: &str, block: &Block) -> bool {
     !type_name.starts_with("databricks_mws_")
+        && !ACCOUNT_OR_WORKSPACE.contains(&type_name)
         && block.blocks.iter().any(|b| b.name == "provider_config")
 }
 
@@ -288,6 +298,8 @@ impl Run {
         }
         let note = if ws_level {
             Some("Workspace-level note")
+        } else if ACCOUNT_OR_WORKSPACE.contains(&type_name) {
+            Some("Account-or-workspace note")
         } else if type_name.starts_with("databricks_mws_") {
             Some("Account-level note")
         } else {
@@ -389,6 +401,9 @@ impl Run {
             .unwrap_or_else(|| "this".to_owned());
         let template = match page.front.get("import_template") {
             Some(named) => common.section(named),
+            None if ACCOUNT_OR_WORKSPACE.contains(&type_name) => {
+                common.section("Account-or-workspace import")
+            }
             None if ws_level => common.section("Workspace-level import"),
             None => common.section("Import"),
         };

@@ -1,10 +1,14 @@
 //! Managed resources, one module per object type.
 
 mod directory;
+mod entitlements;
+mod group;
+mod group_member;
 mod ip_access_list;
 mod mws_credentials;
 mod mws_customer_managed_keys;
 mod mws_networks;
+mod mws_permission_assignment;
 mod mws_storage_configurations;
 mod mws_workspaces;
 mod notebook;
@@ -13,7 +17,9 @@ mod permissions;
 mod secret;
 mod secret_acl;
 mod secret_scope;
+mod service_principal;
 mod token;
+mod user;
 mod workspace_conf;
 
 use crate::common::Conn;
@@ -37,6 +43,12 @@ pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn Resource>> {
         Arc::new(directory::Directory(c())),
         Arc::new(secret_scope::SecretScope::new(c())),
         Arc::new(secret::Secret(c())),
+        Arc::new(user::User(c())),
+        Arc::new(group::Group(c())),
+        Arc::new(group_member::GroupMember(c())),
+        Arc::new(service_principal::ServicePrincipal(c())),
+        Arc::new(entitlements::Entitlements(c())),
+        Arc::new(mws_permission_assignment::MwsPermissionAssignment(c())),
         Arc::new(permissions::Permissions(c())),
         Arc::new(secret_acl::SecretAcl(c())),
     ]

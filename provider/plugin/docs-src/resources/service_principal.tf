@@ -1,0 +1,3 @@
+resource "databricks_service_principal" "sp" {
+  display_name = "Account automation SP"
+}
