@@ -39,6 +39,7 @@ struct Inner {
     policies: PolicyCache,
     audit: Audit,
     vault: Vault,
+    identity_writes: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -58,6 +59,7 @@ impl AppState {
                 policies: PolicyCache::default(),
                 audit,
                 vault: Vault::new(envelope),
+                identity_writes: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -85,6 +87,15 @@ impl AppState {
     /// Envelope encryption of workspace data.
     pub fn vault(&self) -> &Vault {
         &self.inner.vault
+    }
+
+    /// Serializes changes to principals, memberships and assignments. A SCIM PATCH reads the
+    /// current document, applies its operations and writes the result; without this lock two
+    /// concurrent PATCHes adding different members to one group (Terraform applies
+    /// `databricks_group_member`s in parallel) would each write a member list lacking the
+    /// other's member. Identity writes are rare next to reads, which never take it.
+    pub async fn identity_writes(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.identity_writes.lock().await
     }
 
     /// The audit log.

@@ -231,6 +231,7 @@ async fn create<R: Resource>(
     Body(body): Body<Value>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let d = draft::parse(R::KIND, caller.level, body, Absent::Keeps, None)?;
+    let _writes = state.identity_writes().await;
     let p = write::create(state.store(), &caller, R::KIND, d)?;
     state.flush().await?;
     let doc = render::doc(state.store(), caller.level, &p)?;
@@ -244,6 +245,7 @@ async fn replace<R: Resource>(
     Body(body): Body<Value>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
+    let _writes = state.identity_writes().await;
     let p = write::lookup(store, caller.level, R::KIND, id_param(&params)?)?;
     let d = draft::parse(R::KIND, caller.level, body, Absent::Keeps, Some(&p))?;
     write::replace(store, &caller, &p, d)?;
@@ -259,6 +261,7 @@ async fn patch<R: Resource>(
     Body(req): Body<PatchRequest>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
+    let _writes = state.identity_writes().await;
     let p = write::lookup(store, caller.level, R::KIND, id_param(&params)?)?;
     let mut doc = render::doc(store, caller.level, &p)?;
     let patchable: &[&str] = match R::KIND {
@@ -281,6 +284,7 @@ async fn delete<R: Resource>(
     caller: Caller,
     Path(params): Path<HashMap<String, String>>,
 ) -> ApiResult<StatusCode> {
+    let _writes = state.identity_writes().await;
     let p = write::lookup(state.store(), caller.level, R::KIND, id_param(&params)?)?;
     write::delete(state.store(), &caller, &p)?;
     state.flush().await?;
