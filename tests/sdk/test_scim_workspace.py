@@ -252,3 +252,21 @@ def test_bad_requests_get_typed_errors(backend, workspace, ws_admin):
     r = requests.post(url, json={"userName": f"{uniq('p')}@example.com", "password": "hunter2-secret"},
                       headers={"Authorization": f"Bearer {backend.token}"})
     assert r.status_code == 201 and "hunter2" not in r.text and "password" not in r.json()
+
+
+def test_concurrent_member_patches_all_land(ws_admin):
+    """Parallel PATCHes adding different members to one group (what Terraform does with
+    databricks_group_member at -parallelism=10) must not lose each other's member."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tag = uniq("par")
+    group = ws_admin.groups.create(display_name=tag)
+    users = [ws_admin.users.create(user_name=f"{tag}-{i}@example.com") for i in range(32)]
+
+    def add(u):
+        ws_admin.groups.patch(group.id, schemas=PATCH, operations=[op("add", "members", [{"value": u.id}])])
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(add, users))
+    members = {m.value for m in ws_admin.groups.get(group.id).members or []}
+    assert members == {u.id for u in users}
