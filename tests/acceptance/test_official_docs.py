@@ -33,7 +33,8 @@ WAREHOUSE_PASSWORD = "wh-pa55-never-in-state"
 # compared by md5, so the update uploads nothing new); a secret's value (an import never reads it
 # into the state, since the configuration may set it write-only: the update writes it again); on
 # Terraform >= 1.11 also the write-only secret's `string_value_wo_version`.
-UPDATED_AFTER_IMPORT = {"databricks_notebook.ddl", "databricks_notebook.notebook", "databricks_secret.publishing_api"}
+UPDATED_AFTER_IMPORT = {"databricks_notebook.ddl", "databricks_notebook.notebook", "databricks_notebook.this",
+                        "databricks_secret.publishing_api"}
 UPDATED_AFTER_IMPORT_TF_1_11 = {"databricks_secret.warehouse_password"}
 
 

@@ -20,11 +20,13 @@ pub mod trees {
     pub const AUDIT: &str = "audit";
     pub const WS_OBJECTS: &str = "ws_objects";
     pub const WS_CONTENT: &str = "ws_content";
+    /// Workspace object id → path (`{ws}{id:020}`), for the Permissions API's object ids.
+    pub const WS_OBJECT_IDS: &str = "ws_object_ids";
     pub const SECRET_SCOPES: &str = "secret_scopes";
     pub const SECRETS: &str = "secrets";
 
     /// Trees whose entries belong to one workspace and go with it.
-    pub const WORKSPACE_SCOPED: [&str; 15] = [
+    pub const WORKSPACE_SCOPED: [&str; 16] = [
         crate::authz::store::ACLS,
         crate::identity::trees::WS_GROUPS,
         crate::identity::trees::WS_GROUP_NAMES,
@@ -38,6 +40,7 @@ pub mod trees {
         SERVICE_PRINCIPALS,
         WS_OBJECTS,
         WS_CONTENT,
+        WS_OBJECT_IDS,
         SECRET_SCOPES,
         SECRETS,
     ];

@@ -70,6 +70,8 @@ pub enum ObjectKind {
     Passwords,
     Directory,
     Notebook,
+    /// A workspace file (not a notebook); same levels as notebooks.
+    File,
     SecretScope,
     ClusterPolicy,
     Cluster,
@@ -81,7 +83,7 @@ impl ObjectKind {
         match self {
             Self::Tokens => &[Level::CanUse, Level::CanManage],
             Self::Passwords | Self::ClusterPolicy => &[Level::CanUse],
-            Self::Directory | Self::Notebook => &[
+            Self::Directory | Self::Notebook | Self::File => &[
                 Level::CanRead,
                 Level::CanRun,
                 Level::CanEdit,
@@ -109,6 +111,7 @@ impl ObjectKind {
             Self::Passwords => "passwords",
             Self::Directory => "directory",
             Self::Notebook => "notebook",
+            Self::File => "file",
             Self::SecretScope => "secret scope",
             Self::ClusterPolicy => "cluster policy",
             Self::Cluster => "cluster",

@@ -3,8 +3,11 @@
 mod conf;
 mod ip_access_lists;
 mod me;
+pub(crate) mod object_acl;
 pub mod objects;
 mod paths;
+mod permissions;
+mod secret_acls;
 mod secrets;
 mod token_management;
 mod tokens;
@@ -22,5 +25,6 @@ pub fn routes() -> Router<AppState> {
         .merge(ip_access_lists::routes())
         .merge(objects::routes())
         .merge(secrets::routes())
+        .merge(permissions::routes())
         .merge(crate::scim::routes("/preview/scim/v2"))
 }

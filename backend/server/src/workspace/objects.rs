@@ -2,8 +2,10 @@
 //! `get-status`, `delete`, `mkdirs`). Content is sealed by the workspace's envelope before it
 //! is stored; metadata (paths, sizes) is not secret.
 
+use super::object_acl::{self, Groups};
 use super::paths::{self, BUILT_IN_DIRS};
 use crate::auth::WorkspaceCtx;
+use crate::authz::{self, Acl, Action, Level};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::repo::{self, trees, ws_key};
@@ -21,12 +23,15 @@ use ironbrick_api::workspace_objects::{
 };
 use ironbrick_api::{Empty, ErrorCode};
 use ironbrick_store::record::Record;
-use ironbrick_store::Tx;
+use ironbrick_store::{Store, StoreError, Tx};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 const OBJECTS: &str = trees::WS_OBJECTS;
 const CONTENT: &str = trees::WS_CONTENT;
+const IDS: &str = trees::WS_OBJECT_IDS;
+/// The object id of the root directory `/` (as in Databricks).
+pub const ROOT_ID: i64 = 0;
 /// Envelope object class of notebook and file content.
 pub const CONTENT_CLASS: &str = "workspace-object";
 /// Largest notebook or file accepted, after base64 decoding.
@@ -47,19 +52,83 @@ pub fn routes() -> Router<AppState> {
 
 /// A stored workspace object.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct ObjectRecord {
-    object_id: i64,
-    object_type: String,
-    language: Option<String>,
-    created_at: i64,
-    modified_at: i64,
-    size: i64,
+pub(crate) struct ObjectRecord {
+    pub(crate) object_id: i64,
+    pub(crate) object_type: String,
+    pub(crate) language: Option<String>,
+    pub(crate) created_at: i64,
+    pub(crate) modified_at: i64,
+    pub(crate) size: i64,
 }
 
 impl Record for ObjectRecord {}
 
-fn key(ws: i64, path: &str) -> String {
+pub(crate) fn key(ws: i64, path: &str) -> String {
     format!("{}{path}", ws_key(ws))
+}
+
+fn id_key(ws: i64, object_id: i64) -> String {
+    format!("{}{object_id:020}", ws_key(ws))
+}
+
+/// The object stored at `path`.
+pub(crate) fn load_record(store: &Store, ws: i64, path: &str) -> ApiResult<Option<ObjectRecord>> {
+    repo::get(store, OBJECTS, &key(ws, path))
+}
+
+/// Stores the object at `path` and indexes its id.
+pub(crate) fn tx_put_record(
+    tx: &mut dyn Tx,
+    ws: i64,
+    path: &str,
+    r: &ObjectRecord,
+) -> Result<(), StoreError> {
+    repo::tx_put(tx, OBJECTS, &key(ws, path), r)?;
+    tx.put(IDS, id_key(ws, r.object_id).as_bytes(), path.as_bytes())
+}
+
+/// The path and record of the object with id `object_id`. Objects stored before the id index
+/// existed are found by a scan of the workspace's objects.
+pub(crate) fn by_id(
+    store: &Store,
+    ws: i64,
+    object_id: i64,
+) -> ApiResult<Option<(String, ObjectRecord)>> {
+    let indexed = store
+        .kv()
+        .get(IDS, id_key(ws, object_id).as_bytes())?
+        .map(|p| String::from_utf8_lossy(&p).to_string());
+    if let Some(path) = indexed {
+        return Ok(load_record(store, ws, &path)?
+            .filter(|r| r.object_id == object_id)
+            .map(|r| (path, r)));
+    }
+    if object_id == ROOT_ID {
+        return Ok(load_record(store, ws, "/")?.map(|r| ("/".to_string(), r)));
+    }
+    let base = ws_key(ws);
+    for (k, v) in store.kv().scan_prefix(OBJECTS, base.as_bytes())? {
+        let r: ObjectRecord = ironbrick_store::record::decode(&v)?;
+        if r.object_id == object_id {
+            return Ok(Some((
+                String::from_utf8_lossy(&k[base.len()..]).to_string(),
+                r,
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Refuses unless the caller holds `level` on the object at `path`.
+fn check(
+    state: &AppState,
+    ctx: &WorkspaceCtx,
+    path: &str,
+    r: &ObjectRecord,
+    level: Level,
+) -> ApiResult<()> {
+    let acl = object_acl::effective(state.store(), ctx.id(), path, r)?;
+    ctx.allow(&Action::Access { acl: &acl, level })
 }
 
 fn content_key(ws: i64, object_id: i64) -> String {
@@ -68,7 +137,7 @@ fn content_key(ws: i64, object_id: i64) -> String {
 
 fn directory(now: i64) -> ObjectRecord {
     ObjectRecord {
-        object_id: rand::thread_rng().gen_range(1..i64::MAX),
+        object_id: new_id(),
         object_type: "DIRECTORY".into(),
         language: None,
         created_at: now,
@@ -77,12 +146,20 @@ fn directory(now: i64) -> ObjectRecord {
     }
 }
 
-/// Writes the built-in directories of a new workspace.
-pub fn seed(tx: &mut dyn Tx, ws: i64) -> Result<(), ironbrick_store::StoreError> {
+fn new_id() -> i64 {
+    rand::thread_rng().gen_range(1..i64::MAX)
+}
+
+/// Writes the built-in directories of a new workspace (the root has id [`ROOT_ID`]).
+pub fn seed(tx: &mut dyn Tx, ws: i64) -> Result<(), StoreError> {
     let now = now_ms();
-    BUILT_IN_DIRS
-        .iter()
-        .try_for_each(|p| repo::tx_put(tx, OBJECTS, &key(ws, p), &directory(now)))
+    BUILT_IN_DIRS.iter().try_for_each(|p| {
+        let mut d = directory(now);
+        if *p == "/" {
+            d.object_id = ROOT_ID;
+        }
+        tx_put_record(tx, ws, p, &d)
+    })
 }
 
 fn info(path: &str, r: &ObjectRecord) -> ObjectInfo {
@@ -249,12 +326,21 @@ async fn import(
     let imp = read_import(req).await?;
     let ws = ctx.id();
     let existing = load(&state, ws, &imp.path)?;
-    if let Some(e) = &existing {
-        if !imp.overwrite || e.object_type == "DIRECTORY" {
+    match &existing {
+        Some(e) if !imp.overwrite || e.object_type == "DIRECTORY" => {
+            check(&state, &ctx, &imp.path, e, Level::CanRead)?;
             return Err(ApiError::exists(format!(
                 "Path ({}) already exists.",
                 imp.path
             )));
+        }
+        Some(e) => check(&state, &ctx, &imp.path, e, Level::CanEdit)?,
+        None => {
+            if let Some(p) = paths::parent(&imp.path) {
+                if let Some(r) = load(&state, ws, p)? {
+                    check(&state, &ctx, p, &r, Level::CanEdit)?;
+                }
+            }
         }
     }
     let now = now_ms();
@@ -288,7 +374,10 @@ async fn import(
             ));
         }
         require_parent_dir(tx, ws, &imp.path)?;
-        repo::tx_put(tx, OBJECTS, &key(ws, &imp.path), &record)?;
+        tx_put_record(tx, ws, &imp.path, &record)?;
+        if existing.is_none() {
+            object_acl::tx_grant_creator(tx, ws, &record, ctx.principal.id)?;
+        }
         tx.put(CONTENT, content_key(ws, object_id).as_bytes(), &sealed)?;
         Ok(())
     })?;
@@ -321,6 +410,7 @@ async fn read_content(
     path: &str,
 ) -> ApiResult<(ObjectRecord, Vec<u8>)> {
     let record = require(state, ctx.id(), path)?;
+    check(state, ctx, path, &record, Level::CanRead)?;
     if record.object_type == "DIRECTORY" {
         return Err(ApiError::invalid(format!(
             "{path} is a directory; only notebooks and files can be exported in SOURCE format."
@@ -386,7 +476,9 @@ async fn status(
     Query(q): Query<PathQuery>,
 ) -> ApiResult<Json<ObjectInfo>> {
     let path = paths::normalize(&q.path)?;
-    Ok(Json(info(&path, &require(&state, ctx.id(), &path)?)))
+    let record = require(&state, ctx.id(), &path)?;
+    check(&state, &ctx, &path, &record, Level::CanRead)?;
+    Ok(Json(info(&path, &record)))
 }
 
 /// Every stored descendant of directory `path`, as (path, record).
@@ -412,18 +504,32 @@ async fn list(
     Query(q): Query<PathQuery>,
 ) -> ApiResult<Json<ListResponse>> {
     let path = paths::normalize(&q.path)?;
-    let record = require(&state, ctx.id(), &path)?;
+    let ws = ctx.id();
+    let record = require(&state, ws, &path)?;
+    check(&state, &ctx, &path, &record, Level::CanRead)?;
     if record.object_type != "DIRECTORY" {
         return Ok(Json(ListResponse {
             objects: vec![info(&path, &record)],
         }));
     }
+    let store = state.store();
+    let groups = Groups::of(store, ws)?;
+    let inherited = object_acl::inherited_below(store, ws, groups, &path)?;
+    let readable = |p: &str, r: &ObjectRecord| -> ApiResult<bool> {
+        let acl: Acl = object_acl::with_inherited(store, ws, groups, &inherited, p, r)?;
+        let action = Action::Access {
+            acl: &acl,
+            level: Level::CanRead,
+        };
+        Ok(authz::decide(&ctx.subject, &action).is_ok())
+    };
     let prefix = paths::children_prefix(&path);
-    let objects = descendants(&state, ctx.id(), &path)?
-        .into_iter()
-        .filter(|(p, _)| !p[prefix.len()..].contains('/'))
-        .map(|(p, r)| info(&p, &r))
-        .collect();
+    let mut objects = Vec::new();
+    for (p, r) in descendants(&state, ws, &path)? {
+        if !p[prefix.len()..].contains('/') && readable(&p, &r)? {
+            objects.push(info(&p, &r));
+        }
+    }
     Ok(Json(ListResponse { objects }))
 }
 
@@ -440,6 +546,7 @@ async fn delete(
     }
     let ws = ctx.id();
     let record = require(&state, ws, &path)?;
+    check(&state, &ctx, &path, &record, Level::CanManage)?;
     let mut doomed = vec![(path.clone(), record.clone())];
     if record.object_type == "DIRECTORY" {
         let below = descendants(&state, ws, &path)?;
@@ -454,7 +561,9 @@ async fn delete(
     state.store().transact(|tx| {
         for (p, r) in &doomed {
             tx.delete(OBJECTS, key(ws, p).as_bytes())?;
+            tx.delete(IDS, id_key(ws, r.object_id).as_bytes())?;
             tx.delete(CONTENT, content_key(ws, r.object_id).as_bytes())?;
+            crate::authz::store::tx_delete(tx, ws, &object_acl::object_key(r))?;
         }
         Ok::<_, ApiError>(())
     })?;
@@ -473,7 +582,20 @@ async fn mkdirs(
     while let Some(p) = chain.last().and_then(|p| paths::parent(p)) {
         chain.push(p);
     }
+    // CAN_EDIT on the nearest existing ancestor; nothing to create needs only CAN_READ.
+    for (i, p) in chain.iter().enumerate() {
+        if let Some(r) = load(&state, ws, p)? {
+            let level = if i == 0 {
+                Level::CanRead
+            } else {
+                Level::CanEdit
+            };
+            check(&state, &ctx, p, &r, level)?;
+            break;
+        }
+    }
     let now = now_ms();
+    let creator = ctx.principal.id;
     state.store().transact(|tx| {
         for p in chain.iter().rev() {
             match repo::tx_get::<ObjectRecord>(tx, OBJECTS, &key(ws, p))? {
@@ -483,7 +605,11 @@ async fn mkdirs(
                         "{p} exists and is not a directory."
                     )));
                 }
-                None => repo::tx_put(tx, OBJECTS, &key(ws, p), &directory(now))?,
+                None => {
+                    let d = directory(now);
+                    tx_put_record(tx, ws, p, &d)?;
+                    object_acl::tx_grant_creator(tx, ws, &d, creator)?;
+                }
             }
         }
         Ok(())

@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 pub const MAX_PATH: usize = 4096;
 
 /// Directories every workspace has; they cannot be deleted.
-pub const BUILT_IN_DIRS: [&str; 3] = ["/", "/Users", "/Shared"];
+pub const BUILT_IN_DIRS: [&str; 4] = ["/", "/Users", "/Shared", "/Repos"];
 
 /// Normalizes `path` (drops a trailing slash) or refuses it.
 pub fn normalize(path: &str) -> ApiResult<String> {

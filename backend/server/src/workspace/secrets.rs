@@ -1,7 +1,9 @@
 //! Secret scopes and secrets. Values are sealed by the workspace's envelope, bound to their
 //! scope and key; they are never listed and never logged.
 
+use super::secret_acls;
 use crate::auth::WorkspaceCtx;
+use crate::authz::{Action, Level};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::repo::{self, trees, ws_key};
@@ -37,12 +39,14 @@ pub fn routes() -> Router<AppState> {
         .route("/secrets/list", get(list))
         .route("/secrets/delete", post(delete))
         .route("/secrets/get", get(fetch))
+        .merge(secret_acls::routes())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct ScopeRecord {
-    created_at: i64,
-    created_by: i64,
+pub(super) struct ScopeRecord {
+    pub(super) created_at: i64,
+    /// The principal that created the scope (holds MANAGE when the scope has no stored ACL).
+    pub(super) created_by: i64,
 }
 
 impl Record for ScopeRecord {}
@@ -60,7 +64,7 @@ fn name(field: &str, value: &str) -> ApiResult<String> {
     ironbrick_api::validate::secret_name(field, value).map_err(ApiError::invalid)
 }
 
-fn scope_key(ws: i64, scope: &str) -> String {
+pub(super) fn scope_key(ws: i64, scope: &str) -> String {
     format!("{}{scope}", ws_key(ws))
 }
 
@@ -76,14 +80,14 @@ fn object_id(scope: &str, key: &str) -> String {
     format!("{scope}/{key}")
 }
 
-fn no_scope(scope: &str) -> ApiError {
+pub(super) fn no_scope(scope: &str) -> ApiError {
     ApiError::not_found(format!("Scope {scope} does not exist!"))
 }
 
-fn require_scope(state: &AppState, ws: i64, scope: &str) -> ApiResult<()> {
-    repo::get::<ScopeRecord>(state.store(), SCOPES, &scope_key(ws, scope))?
-        .map(drop)
-        .ok_or_else(|| no_scope(scope))
+/// Refuses unless `scope` exists and the caller holds `level` on it.
+fn require_scope(state: &AppState, ctx: &WorkspaceCtx, scope: &str, level: Level) -> ApiResult<()> {
+    let acl = secret_acls::scope_acl(state.store(), ctx.id(), scope)?;
+    ctx.allow(&Action::Access { acl: &acl, level })
 }
 
 async fn create_scope(
@@ -101,16 +105,24 @@ async fn create_scope(
             "scope_backend_type {b} is not supported; use DATABRICKS."
         )));
     }
+    let initial = secret_acls::initial_grants(
+        state.store(),
+        ctx.id(),
+        ctx.principal.id,
+        req.initial_manage_principal.as_deref(),
+    )?;
     let record = ScopeRecord {
         created_at: now_ms(),
         created_by: ctx.principal.id,
     };
-    let key = scope_key(ctx.id(), &scope);
+    let ws = ctx.id();
+    let key = scope_key(ws, &scope);
     state.store().transact(|tx| {
         if tx.get(SCOPES, key.as_bytes())?.is_some() {
             return Err(ApiError::exists(format!("Scope {scope} already exists!")));
         }
         repo::tx_put(tx, SCOPES, &key, &record)?;
+        crate::authz::store::tx_put(tx, ws, &secret_acls::object(&scope), &initial)?;
         Ok(())
     })?;
     state.flush().await?;
@@ -121,17 +133,24 @@ async fn list_scopes(
     State(state): State<AppState>,
     Extension(ctx): Extension<WorkspaceCtx>,
 ) -> ApiResult<Json<ListScopesResponse>> {
-    let prefix = ws_key(ctx.id());
-    let scopes = state
-        .store()
-        .kv()
-        .scan_prefix(SCOPES, prefix.as_bytes())?
-        .into_iter()
-        .map(|(k, _)| SecretScope {
-            name: String::from_utf8_lossy(&k[prefix.len()..]).to_string(),
-            backend_type: "DATABRICKS".into(),
-        })
-        .collect();
+    let ws = ctx.id();
+    let prefix = ws_key(ws);
+    let mut scopes = Vec::new();
+    for (k, v) in state.store().kv().scan_prefix(SCOPES, prefix.as_bytes())? {
+        let name = String::from_utf8_lossy(&k[prefix.len()..]).to_string();
+        let record: ScopeRecord = ironbrick_store::record::decode(&v)?;
+        let acl = secret_acls::acl_of(state.store(), ws, &name, &record)?;
+        let read = Action::Access {
+            acl: &acl,
+            level: Level::Read,
+        };
+        if crate::authz::decide(&ctx.subject, &read).is_ok() {
+            scopes.push(SecretScope {
+                name,
+                backend_type: "DATABRICKS".into(),
+            });
+        }
+    }
     Ok(Json(ListScopesResponse { scopes }))
 }
 
@@ -141,7 +160,7 @@ async fn delete_scope(
     Body(req): Body<DeleteScopeRequest>,
 ) -> ApiResult<Json<Empty>> {
     let ws = ctx.id();
-    require_scope(&state, ws, &req.scope)?;
+    require_scope(&state, &ctx, &req.scope, Level::Manage)?;
     let secrets = state
         .store()
         .kv()
@@ -151,6 +170,7 @@ async fn delete_scope(
             tx.delete(SECRETS, k)?;
         }
         tx.delete(SCOPES, scope_key(ws, &req.scope).as_bytes())?;
+        crate::authz::store::tx_delete(tx, ws, &secret_acls::object(&req.scope))?;
         Ok::<_, ApiError>(())
     })?;
     state.flush().await?;
@@ -184,7 +204,7 @@ async fn put(
 ) -> ApiResult<Json<Empty>> {
     let ws = ctx.id();
     let key = name("key", &req.key)?;
-    require_scope(&state, ws, &req.scope)?;
+    require_scope(&state, &ctx, &req.scope, Level::Write)?;
     let value = value_of(&req)?;
     let sealed = state
         .vault()
@@ -238,7 +258,7 @@ async fn list(
     Query(q): Query<ScopeQuery>,
 ) -> ApiResult<Json<ListSecretsResponse>> {
     let ws = ctx.id();
-    require_scope(&state, ws, &q.scope)?;
+    require_scope(&state, &ctx, &q.scope, Level::Read)?;
     let prefix = secrets_prefix(ws, &q.scope);
     let secrets = state
         .store()
@@ -262,7 +282,7 @@ async fn delete(
     Body(req): Body<DeleteSecretRequest>,
 ) -> ApiResult<Json<Empty>> {
     let ws = ctx.id();
-    require_scope(&state, ws, &req.scope)?;
+    require_scope(&state, &ctx, &req.scope, Level::Write)?;
     let skey = secret_key(ws, &req.scope, &req.key);
     state.store().transact(|tx| {
         if tx.get(SECRETS, skey.as_bytes())?.is_none() {
@@ -289,9 +309,8 @@ async fn fetch(
     Extension(ctx): Extension<WorkspaceCtx>,
     Query(q): Query<SecretQuery>,
 ) -> ApiResult<Json<GetSecretResponse>> {
-    ctx.allow(&crate::authz::Action::Administer("reading secret values"))?;
     let ws = ctx.id();
-    require_scope(&state, ws, &q.scope)?;
+    require_scope(&state, &ctx, &q.scope, Level::Read)?;
     let record: SecretRecord =
         repo::get(state.store(), SECRETS, &secret_key(ws, &q.scope, &q.key))?.ok_or_else(|| {
             ApiError::not_found(format!(
