@@ -1,6 +1,7 @@
 //! The caller's own tokens: `/token/create`, `/token/list`, `/token/delete`.
 
 use crate::auth::WorkspaceCtx;
+use crate::authz::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
 use crate::model::{Principal, TokenRecord, TokenScope};
@@ -78,10 +79,10 @@ async fn create(
     Extension(ctx): Extension<WorkspaceCtx>,
     Body(req): Body<CreateTokenRequest>,
 ) -> ApiResult<Json<CreateTokenResponse>> {
-    if !ctx.principal.admin && !ctx.policy.tokens_enabled() {
-        return Err(ApiError::forbidden(
-            "Token creation is disabled for non-admin users in this workspace (enableTokensConfig).",
-        ));
+    if !ctx.policy.tokens_enabled() {
+        ctx.allow(&Action::Administer(
+            "token creation while it is disabled for users (enableTokensConfig)",
+        ))?;
     }
     let (value, record) = mint(
         &state,

@@ -17,7 +17,7 @@ resource "databricks_notebook" "this" {
     workspace_id = databricks_mws_workspaces.this.workspace_id
   }
   content_base64 = base64encode("# Welcome to your Python notebook")
-  path           = "/Production/ETL/Features"
+  path           = "/Production/Features"
   language       = "PYTHON"
 }
 
