@@ -71,6 +71,7 @@ macro_rules! wire_enum {
 pub mod account;
 pub mod error;
 pub mod ip_access_lists;
+pub mod oauth;
 pub mod permissions;
 pub mod scim;
 pub mod secrets;

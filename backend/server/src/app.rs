@@ -40,6 +40,7 @@ fn path_routes(state: AppState) -> Router {
             "/w/{workspace_id}/.well-known/databricks-config",
             get(host_metadata),
         )
+        .merge(crate::oauth::public_routes())
         .nest("/api/2.0/accounts/{account_id}", account_api)
         .nest("/w/{workspace_id}/api/2.0", workspace_api)
         .fallback(not_found)
@@ -52,16 +53,23 @@ fn path_routes(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// `/.well-known/databricks-config`: `oidc_endpoint` is the OIDC root the SDKs discover the
+/// token endpoint under (see [`crate::oauth::discovery`]).
 async fn host_metadata(
     State(state): State<AppState>,
     axum::extract::Path(params): axum::extract::Path<HashMap<String, String>>,
-) -> Json<HostMetadata> {
-    Json(HostMetadata {
-        oidc_endpoint: String::new(),
+) -> Result<Json<HostMetadata>, ApiError> {
+    let workspace_id = params.get("workspace_id").cloned();
+    let oidc_endpoint = match &workspace_id {
+        Some(ws) => crate::oauth::discovery::workspace_root(&state, ws)?,
+        None => crate::oauth::discovery::account_root(&state),
+    };
+    Ok(Json(HostMetadata {
+        oidc_endpoint,
         account_id: Some(state.account_id().to_string()),
-        workspace_id: params.get("workspace_id").cloned(),
+        workspace_id,
         cloud: "aws".into(),
-    })
+    }))
 }
 
 async fn metrics(

@@ -122,4 +122,8 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Lifetime of OAuth access tokens issued to service principals (tests shorten it).
+    #[arg(long, env = "IRONBRICK_OAUTH_TOKEN_TTL", default_value = "1h", value_parser = humantime::parse_duration, hide = true)]
+    pub oauth_token_ttl: Duration,
 }

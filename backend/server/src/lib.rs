@@ -16,6 +16,7 @@ pub mod ids;
 pub mod json;
 pub mod keys;
 pub mod model;
+pub mod oauth;
 pub mod permissions;
 pub mod policy;
 pub mod repo;

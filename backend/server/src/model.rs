@@ -166,7 +166,8 @@ impl TokenScope {
     }
 }
 
-/// A personal access token. Only the SHA-256 digest of its value is stored.
+/// A personal access token or an OAuth access token. Only the SHA-256 digest of its value is
+/// stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenRecord {
     pub token_id: String,
@@ -179,9 +180,22 @@ pub struct TokenRecord {
     pub creation_time: i64,
     /// `-1` when the token never expires.
     pub expiry_time: i64,
+    /// Set on OAuth access tokens (see [`crate::oauth`]): the secret they were issued for.
+    /// Such tokens live under their own keys, so token lists and revocation by id never see
+    /// them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<OAuthGrant>,
 }
 
 impl Record for TokenRecord {}
+
+/// The origin of an OAuth access token: a service principal's OAuth secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthGrant {
+    /// The account id of the service principal.
+    pub service_principal_id: i64,
+    pub secret_id: String,
+}
 
 /// One entry of the append-only audit log.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -50,6 +50,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         provisioning_delay: args.provisioning_delay,
         trusted_proxies: args.trusted_proxies.clone(),
         workspace_domain: workspace_domain.clone(),
+        oauth_token_ttl: args.oauth_token_ttl,
     };
     let envelope = crate::keys::envelope(&args)?;
     let state = AppState::new(store.clone(), account_id.clone(), settings, envelope);

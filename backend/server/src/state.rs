@@ -23,6 +23,8 @@ pub struct Settings {
     /// With a workspace domain, workspaces are also served (and their URLs spelled) at
     /// `{scheme}://{deployment_name}.{domain}[:port]`.
     pub workspace_domain: Option<WorkspaceDomain>,
+    /// Lifetime of OAuth access tokens (one hour; shorter in tests).
+    pub oauth_token_ttl: Duration,
 }
 
 /// Everything handlers share. Cheap to clone.

@@ -56,11 +56,15 @@ pub fn record_for(value: &TokenValue, new: NewToken) -> TokenRecord {
         expiry_time: new
             .lifetime_seconds
             .map_or(-1, |s| now.saturating_add(s.saturating_mul(1000))),
+        oauth: None,
     }
 }
 
 fn key(record: &TokenRecord) -> String {
-    format!("{}{}", record.scope.key_prefix(), record.token_id)
+    match &record.oauth {
+        Some(grant) => crate::oauth::access_token_key(grant.service_principal_id, &record.token_id),
+        None => format!("{}{}", record.scope.key_prefix(), record.token_id),
+    }
 }
 
 /// Writes a token record and its digest index inside a transaction.
@@ -102,7 +106,14 @@ pub fn authenticate(store: &Store, presented: &str) -> ApiResult<TokenRecord> {
         return Err(invalid());
     }
     if record.expiry_time >= 0 && now_ms() >= record.expiry_time {
+        if record.oauth.is_some() {
+            // Expired OAuth access tokens are useless: drop them on sight.
+            store.transact(|tx| tx_remove(tx, &record).map_err(ApiError::from))?;
+        }
         return Err(ApiError::unauthenticated("Token is expired."));
+    }
+    if let Some(grant) = &record.oauth {
+        crate::oauth::check_grant(store, grant)?;
     }
     Ok(record)
 }

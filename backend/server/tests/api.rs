@@ -39,6 +39,7 @@ impl Api {
             provisioning_delay: Duration::ZERO,
             trusted_proxies: Vec::new(),
             workspace_domain: None,
+            oauth_token_ttl: Duration::from_secs(3600),
         };
         Self {
             state: AppState::new(

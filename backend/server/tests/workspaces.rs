@@ -45,6 +45,7 @@ impl Api {
             trusted_proxies: Vec::new(),
             workspace_domain: with_domain
                 .then(|| WorkspaceDomain::new(DOMAIN, public_url).unwrap()),
+            oauth_token_ttl: Duration::from_secs(3600),
         };
         let envelope =
             ironbrick::keys::local_envelope(dir.path(), Duration::from_secs(300)).unwrap();

@@ -42,6 +42,7 @@ pub async fn start(dek_ttl: Duration) -> Server {
         provisioning_delay: Duration::ZERO,
         trusted_proxies: Vec::new(),
         workspace_domain: None,
+        oauth_token_ttl: Duration::from_secs(3600),
     };
     let envelope = ironbrick::keys::local_envelope(dir.path(), dek_ttl).expect("kms");
     let app = ironbrick::app(AppState::new(

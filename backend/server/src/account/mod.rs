@@ -28,5 +28,6 @@ pub fn routes() -> Router<AppState> {
         .merge(workspaces::routes())
         .merge(audit_log::routes())
         .merge(assignments::routes())
+        .merge(crate::oauth::manage::account_routes())
         .merge(crate::scim::routes("/scim/v2"))
 }

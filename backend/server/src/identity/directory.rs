@@ -264,6 +264,11 @@ pub fn removal_keys(
             }
         }
     }
+    if scope == Scope::Account && p.kind == Kind::ServicePrincipal {
+        for k in crate::oauth::secrets::keys_of(store, p.id)? {
+            keys.push((crate::oauth::secrets::SP_SECRETS, k));
+        }
+    }
     Ok(keys)
 }
 

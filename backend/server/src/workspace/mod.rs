@@ -26,5 +26,6 @@ pub fn routes() -> Router<AppState> {
         .merge(objects::routes())
         .merge(secrets::routes())
         .merge(permissions::routes())
+        .merge(crate::oauth::manage::workspace_routes())
         .merge(crate::scim::routes("/preview/scim/v2"))
 }

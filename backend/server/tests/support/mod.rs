@@ -64,6 +64,7 @@ impl Server {
             provisioning_delay: Duration::ZERO,
             trusted_proxies: Vec::new(),
             workspace_domain: None,
+            oauth_token_ttl: Duration::from_secs(3600),
         };
         let envelope =
             ironbrick::keys::local_envelope(dir.path(), Duration::from_secs(300)).unwrap();
