@@ -52,6 +52,11 @@ impl Answer {
 impl Server {
     /// Starts a server on a fresh in-memory store with a local KMS.
     pub async fn start() -> Self {
+        Self::start_with_oauth_ttl(Duration::from_secs(3600)).await
+    }
+
+    /// Like [`Server::start`], with OAuth access tokens living `oauth_token_ttl`.
+    pub async fn start_with_oauth_ttl(oauth_token_ttl: Duration) -> Self {
         let store = Store::new(Arc::new(MemStore::new()));
         let dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -64,7 +69,7 @@ impl Server {
             provisioning_delay: Duration::ZERO,
             trusted_proxies: Vec::new(),
             workspace_domain: None,
-            oauth_token_ttl: Duration::from_secs(3600),
+            oauth_token_ttl,
         };
         let envelope =
             ironbrick::keys::local_envelope(dir.path(), Duration::from_secs(300)).unwrap();
