@@ -4,6 +4,7 @@ wrong workspace, wrong secret)."""
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 
@@ -241,3 +242,39 @@ def test_expired_access_token_is_refused(short_lived):
     assert r.status_code == 401 and "expired" in r.json()["message"]
     # the SDK simply fetches a fresh token
     assert ws_client(short_lived, ws, sp, secret).current_user.me().id == sp.id
+
+
+HOST_DOMAIN = "oauth.test"
+
+
+@pytest.fixture
+def host_form(monkeypatch):
+    """A backend with a workspace domain; <anything>.oauth.test resolves to 127.0.0.1 here."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if isinstance(host, str) and host.rstrip(".").endswith("." + HOST_DOMAIN):
+            host = "127.0.0.1"
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    b = new_backend("--workspace-domain", HOST_DOMAIN)
+    yield b
+    remove(b)
+
+
+def test_workspace_client_at_a_workspace_host(host_form):
+    a = AccountClient(host=host_form.host, account_id=host_form.account_id, token=host_form.token)
+    name = f"m2m-{uuid.uuid4().hex[:6]}"
+    ws = make_workspace(a, deployment_name=name)
+    url = f"http://{name}.{HOST_DOMAIN}:{host_form.port}"
+    sp, secret = sp_with_secret(a, ws)
+    meta = requests.get(f"{url}/.well-known/databricks-config").json()
+    assert meta["oidc_endpoint"] == f"{url}/oidc"
+    doc = requests.get(f"{url}/oidc/.well-known/oauth-authorization-server").json()
+    assert doc["token_endpoint"] == f"{url}/oidc/v1/token"
+    w = WorkspaceClient(host=url, client_id=sp.application_id, client_secret=secret.secret)
+    assert w.current_user.me().id == sp.id
+    # the path form's token endpoint issues tokens for the same workspace
+    r = token_request(ws_token_url(host_form, ws), sp.application_id, secret.secret)
+    assert r.status_code == 200
