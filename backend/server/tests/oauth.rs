@@ -89,12 +89,23 @@ async fn secrets_are_admin_only_and_shown_once() {
         .await;
     assert_eq!(not_sp.status, 404, "{:?}", not_sp.body);
     let bad = s
-        .send(Method::POST, &url, ADMIN, Some(&json!({"lifetime": "99999999999s"})))
+        .send(
+            Method::POST,
+            &url,
+            ADMIN,
+            Some(&json!({"lifetime": "99999999999s"})),
+        )
         .await;
     assert_eq!(bad.error_code(), Some("INVALID_PARAMETER_VALUE"));
     // the workspace proxy is for workspace admins
-    let proxy = s.ws(ws, &format!("/accounts/servicePrincipals/{sp}/credentials/secrets"));
-    assert_eq!(s.send(Method::GET, &proxy, &user_token, None).await.status, 403);
+    let proxy = s.ws(
+        ws,
+        &format!("/accounts/servicePrincipals/{sp}/credentials/secrets"),
+    );
+    assert_eq!(
+        s.send(Method::GET, &proxy, &user_token, None).await.status,
+        403
+    );
     let listed = s.send(Method::GET, &proxy, ADMIN, None).await;
     assert_eq!(listed.body["secrets"].as_array().unwrap().len(), 1);
 }
@@ -118,12 +129,23 @@ async fn access_tokens_work_stay_out_of_token_lists_and_cannot_be_revoked_there(
         .send(Method::GET, &s.ws(ws, "/preview/scim/v2/Me"), access, None)
         .await;
     assert_eq!(me.body["id"], sp.to_string());
-    let own = s.send(Method::GET, &s.ws(ws, "/token/list"), access, None).await;
+    let own = s
+        .send(Method::GET, &s.ws(ws, "/token/list"), access, None)
+        .await;
     assert_eq!(own.body["token_infos"], json!([]));
     let all = s
-        .send(Method::GET, &s.ws(ws, "/token-management/tokens"), ADMIN, None)
+        .send(
+            Method::GET,
+            &s.ws(ws, "/token-management/tokens"),
+            ADMIN,
+            None,
+        )
         .await;
-    assert!(!all.body.to_string().contains(&sp.to_string()), "{}", all.body);
+    assert!(
+        !all.body.to_string().contains(&sp.to_string()),
+        "{}",
+        all.body
+    );
     let stored = oauth_tokens(&s, sp);
     assert_eq!(stored.len(), 1);
     assert!(!format!("{stored:?}").contains(access));
@@ -189,7 +211,10 @@ async fn account_tokens_need_the_role_and_deleting_the_principal_drops_its_secre
     let (sp, app_id, secret) = sp_with_secret(&s, None).await;
     let url = format!("{}/oidc/accounts/{}/v1/token", s.host, s.account);
     let (status, body) = token(&s, &url, &client_form(&app_id, &secret)).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("unauthorized_client")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unauthorized_client"))
+    );
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "add", "path": "roles", "value": [{"value": "account_admin"}]}]});
     s.ok(
@@ -215,7 +240,9 @@ async fn account_tokens_need_the_role_and_deleting_the_principal_drops_its_secre
     )
     .await;
     assert!(secrets::list(s.state.store(), sp).unwrap().is_empty());
-    let gone = s.send(Method::GET, &s.acct("/workspaces"), access, None).await;
+    let gone = s
+        .send(Method::GET, &s.acct("/workspaces"), access, None)
+        .await;
     assert_eq!(gone.status, 401);
 }
 
@@ -249,7 +276,10 @@ async fn token_requests_are_checked_in_oauth_format() {
         .http
         .post(&url)
         .basic_auth(&app_id, Some(&secret))
-        .form(&[("grant_type", "client_credentials"), ("client_secret", secret.as_str())])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", secret.as_str()),
+        ])
         .send()
         .await
         .unwrap();
@@ -260,9 +290,15 @@ async fn token_requests_are_checked_in_oauth_format() {
         &client_form(&app_id, &secret),
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
     let mut no_grant = client_form(&app_id, &secret);
     no_grant.remove(0);
     let (status, body) = token(&s, &url, &no_grant).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
 }
