@@ -204,7 +204,8 @@ fn admit(
             &token,
         ));
     }
-    if let Some(acl) = policy.tokens_acl.as_ref() {
+    // Token permissions govern personal access tokens, not OAuth access tokens.
+    if let Some(acl) = policy.tokens_acl.as_ref().filter(|_| token.oauth.is_none()) {
         authz::decide(
             &subject,
             &Action::Access {

@@ -302,3 +302,43 @@ async fn token_requests_are_checked_in_oauth_format() {
         (400, Some("invalid_request"))
     );
 }
+
+#[tokio::test]
+async fn token_permissions_govern_personal_tokens_not_oauth_tokens() {
+    let s = Server::start().await;
+    let ws = s.workspace("w").await;
+    let (sp, app_id, secret) = sp_with_secret(&s, Some(ws)).await;
+    s.principal(
+        Kind::User,
+        "someone@corp.example",
+        true,
+        Some((ws, WorkspacePermission::User)),
+    );
+    s.ok(
+        Method::PUT,
+        &s.ws(ws, "/permissions/authorization/tokens"),
+        json!({"access_control_list": [
+            {"user_name": "someone@corp.example", "permission_level": "CAN_USE"}
+        ]}),
+    )
+    .await;
+    let pat = s.token(sp, ws);
+    let me = s.ws(ws, "/preview/scim/v2/Me");
+    assert_eq!(s.send(Method::GET, &me, &pat, None).await.status, 403);
+    let (_, body) = token(
+        &s,
+        &format!("{}/w/{ws}/oidc/v1/token", s.host),
+        &client_form(&app_id, &secret),
+    )
+    .await;
+    let access = body["access_token"].as_str().unwrap();
+    assert_eq!(s.send(Method::GET, &me, access, None).await.status, 200);
+    // the issuance is audited under the service principal, without the secret
+    let log = s
+        .ok(Method::GET, &s.acct("/audit-logs"), json!({}))
+        .await
+        .to_string();
+    assert!(log.contains(&format!("/w/{ws}/oidc/v1/token")), "{log}");
+    assert!(log.contains(&app_id));
+    assert!(!log.contains(&secret) && !log.contains(access));
+}

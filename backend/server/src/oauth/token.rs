@@ -12,6 +12,7 @@
 //! needs the account admin role.
 
 use super::{access_token_prefix, secrets, ALL_APIS};
+use crate::audit::Actor;
 use crate::error::ApiError;
 use crate::identity::{directory, subject, Kind, PrincipalRecord, Scope};
 use crate::model::{OAuthGrant, TokenRecord, TokenScope, WorkspaceRecord};
@@ -186,14 +187,18 @@ async fn issue(
         )),
     };
     match answer {
-        Ok(body) => (
-            [
-                (header::CACHE_CONTROL, "no-store"),
-                (header::PRAGMA, "no-cache"),
-            ],
-            Json(body),
-        )
-            .into_response(),
+        Ok((body, actor)) => {
+            let mut resp = (
+                [
+                    (header::CACHE_CONTROL, "no-store"),
+                    (header::PRAGMA, "no-cache"),
+                ],
+                Json(body),
+            )
+                .into_response();
+            resp.extensions_mut().insert(actor);
+            resp
+        }
         Err(mut e) => {
             e.basic = basic;
             e.into_response()
@@ -295,7 +300,7 @@ async fn grant(
     audience: Audience,
     headers: &HeaderMap,
     form: TokenForm,
-) -> Result<TokenResponse, OAuthError> {
+) -> Result<(TokenResponse, Actor), OAuthError> {
     let (client_id, secret) = client_credentials(headers, &form)?;
     let (sp, secret) = authenticate_client(state, &client_id, &secret)?;
     match form.grant_type.as_deref() {
@@ -374,12 +379,21 @@ async fn grant(
         tokens::tx_insert(tx, &record).map_err(ApiError::from)
     })?;
     state.flush().await?;
-    Ok(TokenResponse {
+    let actor = Actor {
+        name: sp.name.clone(),
+        id: sp.id,
+        workspace_id: match audience {
+            Audience::Workspace(ws) => Some(ws),
+            Audience::Account => None,
+        },
+    };
+    let body = TokenResponse {
         access_token: value.0,
         token_type: "Bearer".into(),
         expires_in: (ttl_ms + 999) / 1000,
         scope: ALL_APIS.into(),
-    })
+    };
+    Ok((body, actor))
 }
 
 /// A fresh access token value: `doa_` + 64 hex digits (256 random bits).
