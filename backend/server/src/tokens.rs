@@ -113,7 +113,11 @@ pub fn authenticate(store: &Store, presented: &str) -> ApiResult<TokenRecord> {
         return Err(ApiError::unauthenticated("Token is expired."));
     }
     if let Some(grant) = &record.oauth {
-        crate::oauth::check_grant(store, grant)?;
+        if let Err(e) = crate::oauth::check_grant(store, grant) {
+            // Its secret is gone or expired: the token can never work again.
+            store.transact(|tx| tx_remove(tx, &record).map_err(ApiError::from))?;
+            return Err(e);
+        }
     }
     Ok(record)
 }

@@ -244,6 +244,7 @@ async fn account_tokens_need_the_role_and_deleting_the_principal_drops_its_secre
         .send(Method::GET, &s.acct("/workspaces"), access, None)
         .await;
     assert_eq!(gone.status, 401);
+    assert!(oauth_tokens(&s, sp).is_empty());
 }
 
 #[tokio::test]

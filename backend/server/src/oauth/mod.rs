@@ -30,8 +30,8 @@
 //!
 //! OAuth tokens are stored under `oauth/{service_principal_id}/{token_id}`, outside the key
 //! ranges of token scopes, so `/token/list` and token management never list them and cannot
-//! revoke them. An expired one is deleted when presented, and each new token for a service
-//! principal sweeps that principal's expired ones.
+//! revoke them. An expired one (or one whose secret is gone) is deleted when presented, and
+//! each new token for a service principal sweeps that principal's expired ones.
 
 pub mod discovery;
 pub mod manage;
