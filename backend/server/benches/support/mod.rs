@@ -9,7 +9,7 @@ use ironbrick_store::{SledStore, Store};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The account admin's token.
 pub const ADMIN_TOKEN: &str = "dapi-bench-admin-token-0123456789";
@@ -100,4 +100,57 @@ pub async fn account_objects(http: &reqwest::Client, s: &Server) -> (Value, Valu
         cred["credentials_id"].clone(),
         storage["storage_configuration_id"].clone(),
     )
+}
+
+/// Throughput and latency of one measured case.
+pub struct Figures {
+    pub rps: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+}
+
+/// Sends the same request from `concurrency` clients in a loop for `seconds`; every answer
+/// must be a success.
+pub async fn drive(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: String,
+    body: Option<Value>,
+    seconds: u64,
+    concurrency: usize,
+) -> Figures {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (http, method, url, token, body) = (
+            http.clone(),
+            method.clone(),
+            url.clone(),
+            token.clone(),
+            body.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                call(&http, method.clone(), &url, &token, body.clone()).await;
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    Figures {
+        rps: all.len() as f64 / elapsed,
+        p50: pct(0.50),
+        p99: pct(0.99),
+    }
 }
