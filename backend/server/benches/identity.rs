@@ -16,7 +16,9 @@
 //! (the machine is shared; the best round shows the least foreign load), as the caller:
 //! `GET scim/v2/Me` (token authentication and identity resolution through the nested groups)
 //! and `GET workspace/list` of its directory (every notebook's ACL evaluated); and before any
-//! extra principal exists, `GET scim/v2/Me` as the account admin (today's figure). Next to them,
+//! extra principal exists, `GET scim/v2/Me` as the account admin (today's figure). Each case
+//! also shows the process's CPU time per request (server and clients together), which other
+//! load on the machine moves less than req/s. Next to them,
 //! the time of one [`subject::resolve`] of the caller in process on one thread (best of 20
 //! batches): the part of every request that could depend on the number of principals, measured
 //! without HTTP noise. Principals, groups and memberships are written straight through the
@@ -391,10 +393,22 @@ async fn status(http: &reqwest::Client, url: &str, token: &str) -> u16 {
 }
 
 fn row(users: usize, principals: usize, name: &str, f: &Figures) {
+    let cpu = f
+        .cpu_per_request
+        .map_or("n/a".to_string(), |c| format!("{c:.2?}"));
     println!(
-        "{users:>6} | {principals:>10} | {name:<44} | {:>8.0} | {:>9.2?} | {:>9.2?}",
+        "{users:>6} | {principals:>10} | {name:<44} | {:>8.0} | {:>9.2?} | {:>9.2?} | {cpu:>9}",
         f.rps, f.p50, f.p99
     );
+}
+
+/// `a / b` of two CPU-per-request figures, when both are known.
+fn cpu_ratio(a: &Figures, b: &Figures) -> String {
+    a.cpu_per_request
+        .zip(b.cpu_per_request)
+        .map_or("n/a".to_string(), |(a, b)| {
+            format!("x{:.2}", a.as_secs_f64() / b.as_secs_f64())
+        })
 }
 
 /// Figures at one number of users.
@@ -452,8 +466,8 @@ async fn main() {
         DIRS * per_dir
     );
     println!(
-        "{:>6} | {:>10} | {:<44} | {:>8} | {:>9} | {:>9}",
-        "users", "principals", "operation", "req/s", "p50", "p99"
+        "{:>6} | {:>10} | {:<44} | {:>8} | {:>9} | {:>9} | {:>9}",
+        "users", "principals", "operation", "req/s", "p50", "p99", "CPU/req"
     );
     let today = best_of(rounds, &http, &me, &admin, seconds, concurrency).await;
     row(0, 1, "GET scim/Me, account admin (today)", &today);
@@ -514,10 +528,12 @@ async fn main() {
         let name = format!("GET workspace/list, {per_dir} notebooks with ACLs");
         row(u, principals, &name, &m.list);
         println!(
-            "{u:>6} | {principals:>10} | {:<44} | {:>8.0} | {:>9.2?} |",
+            "{u:>6} | {principals:>10} | {:<44} | {:>8.0} | {:>9.2?} | {:>9} | {:>9}",
             "subject::resolve in process, 1 thread",
             1.0 / m.resolve.as_secs_f64(),
-            m.resolve
+            m.resolve,
+            "",
+            ""
         );
         measured.push(m);
     }
@@ -535,14 +551,16 @@ async fn main() {
                 hi.users, lo.users
             );
             println!(
-                "  GET scim/Me        req/s x{:.2}, p50 x{:.2}",
+                "  GET scim/Me        req/s x{:.2}, p50 x{:.2}, CPU/req {}",
                 x(hi.me.rps, lo.me.rps),
-                x(hi.me.p50.as_secs_f64(), lo.me.p50.as_secs_f64())
+                x(hi.me.p50.as_secs_f64(), lo.me.p50.as_secs_f64()),
+                cpu_ratio(&hi.me, &lo.me)
             );
             println!(
-                "  GET workspace/list req/s x{:.2}, p50 x{:.2}",
+                "  GET workspace/list req/s x{:.2}, p50 x{:.2}, CPU/req {}",
                 x(hi.list.rps, lo.list.rps),
-                x(hi.list.p50.as_secs_f64(), lo.list.p50.as_secs_f64())
+                x(hi.list.p50.as_secs_f64(), lo.list.p50.as_secs_f64()),
+                cpu_ratio(&hi.list, &lo.list)
             );
             println!(
                 "  subject::resolve   time x{:.2}",

@@ -107,6 +107,21 @@ pub struct Figures {
     pub rps: f64,
     pub p50: Duration,
     pub p99: Duration,
+    /// CPU time (user + system, every thread of the process: server and clients) per request;
+    /// `None` where `/proc/self/stat` is unavailable. Less sensitive to other load on the
+    /// machine than the wall-clock figures.
+    pub cpu_per_request: Option<Duration>,
+}
+
+/// CPU time this process has used so far (Linux `/proc/self/stat`; clock ticks of 10 ms, the
+/// `USER_HZ` of every mainstream Linux build).
+pub fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 /// Sends the same request from `concurrency` clients in a loop for `seconds`; every answer
@@ -122,6 +137,7 @@ pub async fn drive(
 ) -> Figures {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
+    let cpu_before = process_cpu();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
         let (http, method, url, token, body) = (
@@ -146,11 +162,15 @@ pub async fn drive(
         all.extend(t.await.expect("task"));
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = process_cpu()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     all.sort();
     let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
     Figures {
         rps: all.len() as f64 / elapsed,
         p50: pct(0.50),
         p99: pct(0.99),
+        cpu_per_request: cpu.map(|c| c / all.len().max(1) as u32),
     }
 }
