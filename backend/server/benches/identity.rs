@@ -18,12 +18,13 @@
 //! and `GET workspace/list` of its directory (every notebook's ACL evaluated); and before any
 //! extra principal exists, `GET scim/v2/Me` as the account admin (today's figure). Each case
 //! also shows the process's CPU time per request (server and clients together), which other
-//! load on the machine moves less than req/s. Next to them,
-//! the time of one [`subject::resolve`] of the caller in process on one thread (best of 20
-//! batches): the part of every request that could depend on the number of principals, measured
-//! without HTTP noise. Principals, groups and memberships are written straight through the
-//! identity core in batches. Prints figures and the ratios between the largest and the
-//! smallest U (1.00: independent of the number of principals); it never fails on time.
+//! load on the machine moves less than req/s. Next to them, measured in process one request at
+//! a time (best of 10 batches, so foreign load shows as little as possible): the same GETs
+//! through the server's router (no TCP, no client), and [`subject::resolve`] of the caller
+//! alone, the part of every request that could depend on the number of principals.
+//! Principals, groups and memberships are written straight through the identity core in
+//! batches. Prints figures and the ratios between the largest and the smallest U (1.00:
+//! independent of the number of principals); it never fails on time.
 //!
 //! Run: `cargo bench -p ironbrick --bench identity`. Env: `BENCH_SECONDS` (default 5),
 //! `BENCH_ROUNDS` (3), `BENCH_CONCURRENCY` (16), `BENCH_USERS` (`1000,10000`),
@@ -32,15 +33,23 @@
 
 mod support;
 
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::Request;
+use axum::Router;
+use http_body_util::BodyExt;
 use ironbrick::error::ApiError;
 use ironbrick::identity::records::WorkspacePermission;
 use ironbrick::identity::{directory, seed, subject, Kind, Scope};
 use ironbrick::model::TokenScope;
+use ironbrick::state::{AppState, Settings};
 use ironbrick::tokens::{self, NewToken};
 use ironbrick_store::Store;
 use serde_json::{json, Value};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use support::{account_objects, call, drive, start, Figures, Server, ADMIN_TOKEN};
+use tower::ServiceExt;
 
 /// Chains of nested groups (4 groups each: 1000 groups).
 const CHAINS: usize = 250;
@@ -357,6 +366,47 @@ fn resolve_cost(store: &Store, caller: i64, ws: i64) -> Duration {
         .expect("batches")
 }
 
+/// The server's router on the same store, driven in process: no TCP, no HTTP parsing, no
+/// client, one request at a time.
+fn router(s: &Server) -> Router {
+    let settings = Settings {
+        public_url: s.host.clone(),
+        provisioning_delay: Duration::ZERO,
+        trusted_proxies: Vec::new(),
+        workspace_domain: None,
+    };
+    let envelope =
+        ironbrick::keys::local_envelope(s.dir.path(), Duration::from_secs(300)).expect("kms");
+    ironbrick::app(AppState::new(
+        s.store.clone(),
+        s.account.clone(),
+        settings,
+        envelope,
+    ))
+    .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))))
+}
+
+/// Mean time of one `GET uri` through `app` in process, its answer read to the end: the best of
+/// 10 batches of `n` sequential calls.
+async fn in_process(app: &Router, uri: &str, token: &str, n: u32) -> Duration {
+    let mut best = Duration::MAX;
+    for _ in 0..10 {
+        let t = Instant::now();
+        for _ in 0..n {
+            let req = Request::builder()
+                .uri(uri)
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .expect("request");
+            let resp = app.clone().oneshot(req).await.expect("router");
+            assert!(resp.status().is_success(), "{uri}: {}", resp.status());
+            resp.into_body().collect().await.expect("answer");
+        }
+        best = best.min(t.elapsed() / n);
+    }
+    best
+}
+
 /// Runs [`drive`] `rounds` times and keeps the round with the most requests per second.
 #[allow(clippy::too_many_arguments)]
 async fn best_of(
@@ -416,7 +466,19 @@ struct Measured {
     users: usize,
     me: Figures,
     list: Figures,
+    /// In process, one at a time.
     resolve: Duration,
+    me_local: Duration,
+    list_local: Duration,
+}
+
+fn local_row(users: usize, principals: usize, name: &str, mean: Duration) {
+    println!(
+        "{users:>6} | {principals:>10} | {name:<44} | {:>8.0} | {:>9} | {:>9} | {mean:>9.2?}",
+        1.0 / mean.as_secs_f64(),
+        "",
+        ""
+    );
 }
 
 #[tokio::main]
@@ -469,8 +531,13 @@ async fn main() {
         "{:>6} | {:>10} | {:<44} | {:>8} | {:>9} | {:>9} | {:>9}",
         "users", "principals", "operation", "req/s", "p50", "p99", "CPU/req"
     );
+    println!("(in-process rows: req/s of one task calling in a loop, and the mean time per call)");
+    let app = router(&s);
+    let path = |url: &str| url[s.host.len()..].to_string();
     let today = best_of(rounds, &http, &me, &admin, seconds, concurrency).await;
     row(0, 1, "GET scim/Me, account admin (today)", &today);
+    let today_local = in_process(&app, &path(&me), &admin, 500).await;
+    local_row(0, 1, "  same, router in process, 1 at a time", today_local);
 
     let mut setup = Vec::new();
     let t = Instant::now();
@@ -518,6 +585,8 @@ async fn main() {
             me: best_of(rounds, &http, &me, &caller, seconds, concurrency).await,
             list: best_of(rounds, &http, &list, &caller, seconds, concurrency).await,
             resolve: resolve_cost(&s.store, caller_id, ws),
+            me_local: in_process(&app, &path(&me), &caller, 500).await,
+            list_local: in_process(&app, &path(&list), &caller, 50).await,
         };
         row(
             u,
@@ -525,15 +594,16 @@ async fn main() {
             "GET scim/Me, plain user (3-deep groups)",
             &m.me,
         );
+        let local = "  same, router in process, 1 at a time";
+        local_row(u, principals, local, m.me_local);
         let name = format!("GET workspace/list, {per_dir} notebooks with ACLs");
         row(u, principals, &name, &m.list);
-        println!(
-            "{u:>6} | {principals:>10} | {:<44} | {:>8.0} | {:>9.2?} | {:>9} | {:>9}",
-            "subject::resolve in process, 1 thread",
-            1.0 / m.resolve.as_secs_f64(),
+        local_row(u, principals, local, m.list_local);
+        local_row(
+            u,
+            principals,
+            "subject::resolve alone, in process",
             m.resolve,
-            "",
-            ""
         );
         measured.push(m);
     }
@@ -562,15 +632,21 @@ async fn main() {
                 x(hi.list.p50.as_secs_f64(), lo.list.p50.as_secs_f64()),
                 cpu_ratio(&hi.list, &lo.list)
             );
+            let t = |a: Duration, b: Duration| x(a.as_secs_f64(), b.as_secs_f64());
             println!(
-                "  subject::resolve   time x{:.2}",
-                x(hi.resolve.as_secs_f64(), lo.resolve.as_secs_f64())
+                "  in process, time per request: GET scim/Me x{:.2}, GET workspace/list x{:.2}, \
+                 subject::resolve x{:.2}",
+                t(hi.me_local, lo.me_local),
+                t(hi.list_local, lo.list_local),
+                t(hi.resolve, lo.resolve)
             );
         }
         println!(
-            "plain user ({} users) vs account admin today, GET scim/Me req/s: x{:.2}",
+            "plain user ({} users) vs account admin today, GET scim/Me: req/s x{:.2}, \
+             time in process x{:.2}",
             lo.users,
-            lo.me.rps / today.rps
+            lo.me.rps / today.rps,
+            lo.me_local.as_secs_f64() / today_local.as_secs_f64()
         );
     }
 }
