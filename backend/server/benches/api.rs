@@ -10,9 +10,9 @@ use ironbrick::tokens::{self, NewToken};
 use ironbrick_store::Store;
 mod support;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
-use support::{account_objects, call, start, Server, ADMIN_TOKEN};
+use support::{account_objects, call, drive, start, Server, ADMIN_TOKEN};
 
 /// Creates a workspace with IP access lists enforced (an allow list holding loopback).
 async fn workspace(http: &reqwest::Client, s: &Server) -> i64 {
@@ -83,56 +83,6 @@ fn preload(store: &Store, ws: i64, n: usize) {
             .expect("preload");
     }
     store.kv().flush().expect("flush");
-}
-
-struct Figures {
-    rps: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
-async fn drive(
-    http: &reqwest::Client,
-    method: reqwest::Method,
-    url: String,
-    token: String,
-    body: Option<Value>,
-    seconds: u64,
-    concurrency: usize,
-) -> Figures {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let (http, method, url, token, body) = (
-            http.clone(),
-            method.clone(),
-            url.clone(),
-            token.clone(),
-            body.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                call(&http, method.clone(), &url, &token, body.clone()).await;
-                lat.push(t.elapsed());
-            }
-            lat
-        }));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.expect("task"));
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort();
-    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
-    Figures {
-        rps: all.len() as f64 / elapsed,
-        p50: pct(0.50),
-        p99: pct(0.99),
-    }
 }
 
 #[tokio::main]

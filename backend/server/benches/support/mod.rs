@@ -9,7 +9,7 @@ use ironbrick_store::{SledStore, Store};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The account admin's token.
 pub const ADMIN_TOKEN: &str = "dapi-bench-admin-token-0123456789";
@@ -101,4 +101,77 @@ pub async fn account_objects(http: &reqwest::Client, s: &Server) -> (Value, Valu
         cred["credentials_id"].clone(),
         storage["storage_configuration_id"].clone(),
     )
+}
+
+/// Throughput and latency of one measured case.
+pub struct Figures {
+    pub rps: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    /// CPU time (user + system, every thread of the process: server and clients) per request;
+    /// `None` where `/proc/self/stat` is unavailable. Less sensitive to other load on the
+    /// machine than the wall-clock figures.
+    pub cpu_per_request: Option<Duration>,
+}
+
+/// CPU time this process has used so far (Linux `/proc/self/stat`; clock ticks of 10 ms, the
+/// `USER_HZ` of every mainstream Linux build).
+pub fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Sends the same request from `concurrency` clients in a loop for `seconds`; every answer
+/// must be a success.
+pub async fn drive(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: String,
+    body: Option<Value>,
+    seconds: u64,
+    concurrency: usize,
+) -> Figures {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let cpu_before = process_cpu();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (http, method, url, token, body) = (
+            http.clone(),
+            method.clone(),
+            url.clone(),
+            token.clone(),
+            body.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                call(&http, method.clone(), &url, &token, body.clone()).await;
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = process_cpu()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
+    all.sort();
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    Figures {
+        rps: all.len() as f64 / elapsed,
+        p50: pct(0.50),
+        p99: pct(0.99),
+        cpu_per_request: cpu.map(|c| c / all.len().max(1) as u32),
+    }
 }
