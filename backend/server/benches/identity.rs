@@ -374,6 +374,7 @@ fn router(s: &Server) -> Router {
         provisioning_delay: Duration::ZERO,
         trusted_proxies: Vec::new(),
         workspace_domain: None,
+        oauth_token_ttl: Duration::from_secs(3600),
     };
     let envelope =
         ironbrick::keys::local_envelope(s.dir.path(), Duration::from_secs(300)).expect("kms");
