@@ -375,6 +375,7 @@ fn router(s: &Server) -> Router {
         trusted_proxies: Vec::new(),
         workspace_domain: None,
         oauth_token_ttl: Duration::from_secs(3600),
+        password_backoff: ironbrick::passwords::DEFAULT_BACKOFF,
     };
     let envelope =
         ironbrick::keys::local_envelope(s.dir.path(), Duration::from_secs(300)).expect("kms");

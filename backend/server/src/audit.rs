@@ -1,4 +1,4 @@
-//! The append-only audit log: every mutating request and every denied request.
+//! The append-only audit log: every mutating request and every denied or throttled request.
 //!
 //! Entries are keyed by a big-endian sequence number in their own tree; nothing in the server
 //! deletes or rewrites them. Bodies, tokens and secret values are never recorded.
@@ -76,7 +76,7 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     let resp = next.run(req).await;
     let status = resp.status().as_u16();
     let mutating = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if mutating || status == 401 || status == 403 {
+    if mutating || matches!(status, 401 | 403 | 429) {
         let actor = resp.extensions().get::<Actor>();
         let entry = AuditRecord {
             seq: 0,

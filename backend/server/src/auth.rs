@@ -6,14 +6,18 @@ use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::{seed, subject, Subject};
 use crate::model::{Principal, TokenRecord, TokenScope, WorkspaceRecord};
+use crate::passwords::{Password, SignInFailure};
 use crate::policy::WorkspacePolicy;
 use crate::repo::{self, trees, ws_key};
 use crate::state::AppState;
 use crate::tokens;
 use axum::extract::{MatchedPath, Path, Request, State};
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine;
+use ironbrick_api::{ErrorBody, ErrorCode};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -33,6 +37,7 @@ pub struct WorkspaceCtx {
     pub principal: Principal,
     /// The caller with its groups and roles, for [`authz::decide`].
     pub subject: Arc<Subject>,
+    /// The id of the token the caller presented; empty for a password sign-in.
     pub token_id: String,
     pub client_ip: IpAddr,
     pub policy: Arc<WorkspacePolicy>,
@@ -55,30 +60,208 @@ impl WorkspaceCtx {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> ApiResult<&str> {
-    let value = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| {
-            ApiError::unauthenticated("Missing credentials: send Authorization: Bearer <token>.")
-        })?;
-    value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::unauthenticated("Malformed Authorization header: expected Bearer <token>.")
-        })
+/// How a caller proved who it is.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A personal access token or an OAuth access token (`Authorization: Bearer`).
+    Token(Box<TokenRecord>),
+    /// A user name and password (`Authorization: Basic`), verified.
+    Password,
 }
 
-fn with_actor(mut resp: Response, token: &TokenRecord, workspace_id: Option<i64>) -> Response {
-    resp.extensions_mut().insert(Actor {
-        name: token.owner.name.clone(),
-        id: token.owner.id,
-        workspace_id,
-    });
+/// An authenticated caller: who it is and how it proved it. Whether it may do what it asks
+/// (active, member of the workspace, token or password permissions) is decided afterwards.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    /// The principal the credential belongs to.
+    pub owner: Principal,
+    pub credential: Credential,
+}
+
+impl Authenticated {
+    fn token(&self) -> Option<&TokenRecord> {
+        match &self.credential {
+            Credential::Token(t) => Some(t),
+            Credential::Password => None,
+        }
+    }
+
+    fn actor(&self, workspace_id: Option<i64>) -> Actor {
+        Actor {
+            name: self.owner.name.clone(),
+            id: self.owner.id,
+            workspace_id,
+        }
+    }
+}
+
+/// A refused request: the error, who tried (for the audit log: the token's owner, or the
+/// user name a password was presented for; never a secret), and, when throttled, how many
+/// seconds to wait.
+#[derive(Debug)]
+pub struct Refusal {
+    pub error: ApiError,
+    pub actor: Option<(String, i64)>,
+    pub retry_after: Option<u64>,
+}
+
+impl From<ApiError> for Refusal {
+    fn from(error: ApiError) -> Self {
+        Self {
+            error,
+            actor: None,
+            retry_after: None,
+        }
+    }
+}
+
+impl Refusal {
+    fn by(error: impl Into<ApiError>, who: &Authenticated) -> Self {
+        Self {
+            error: error.into(),
+            actor: Some((who.owner.name.clone(), who.owner.id)),
+            retry_after: None,
+        }
+    }
+
+    /// The answer: the error in the Databricks format (429 with `Retry-After` when
+    /// throttled), with the actor attached for the audit log.
+    pub fn into_response(self, workspace_id: Option<i64>) -> Response {
+        let mut resp = match self.retry_after {
+            Some(secs) => throttled(&self.error, secs),
+            None => self.error.into_response(),
+        };
+        if let Some((name, id)) = self.actor {
+            resp.extensions_mut().insert(Actor {
+                name,
+                id,
+                workspace_id,
+            });
+        }
+        resp
+    }
+}
+
+/// 429 REQUEST_LIMIT_EXCEEDED with `Retry-After: secs`.
+fn throttled(error: &ApiError, secs: u64) -> Response {
+    let message = match error {
+        ApiError::Client { message, .. } => message.clone(),
+        ApiError::Internal(_) => String::new(),
+    };
+    let code = ErrorCode::RequestLimitExceeded;
+    let body = ErrorBody {
+        error_code: code.as_str().to_string(),
+        message,
+    };
+    let mut resp = (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, secs.to_string())],
+        Json(body),
+    )
+        .into_response();
+    resp.extensions_mut().insert(code);
     resp
+}
+
+const MISSING: &str =
+    "Missing credentials: send Authorization: Bearer <token> or Basic <user:password>.";
+
+/// Authenticates the request's `Authorization` header from `client_ip`: a bearer token
+/// (personal access token or OAuth access token) or HTTP Basic user name and password.
+/// Passwords go through [`crate::passwords::Passwords::sign_in`] (throttle first, then the
+/// cache of verified passwords, then argon2).
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    client_ip: IpAddr,
+) -> Result<Authenticated, Refusal> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthenticated(MISSING))?
+        .to_str()
+        .map_err(|_| ApiError::unauthenticated(MISSING))?;
+    let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("Bearer") && !rest.is_empty() {
+        let token = tokens::authenticate(state.store(), rest)?;
+        return Ok(Authenticated {
+            owner: token.owner.clone(),
+            credential: Credential::Token(Box::new(token)),
+        });
+    }
+    if scheme.eq_ignore_ascii_case("Basic") && !rest.is_empty() {
+        let (user, password) = basic(rest)?;
+        return sign_in(state, &user, password, client_ip).await;
+    }
+    Err(ApiError::unauthenticated(
+        "Malformed Authorization header: expected Bearer <token> or Basic <user:password>.",
+    )
+    .into())
+}
+
+/// Decodes HTTP Basic credentials.
+fn basic(encoded: &str) -> ApiResult<(String, Password)> {
+    let malformed = || ApiError::unauthenticated("Malformed HTTP Basic credentials.");
+    let decoded = zeroize::Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|_| malformed())?,
+    );
+    let text = std::str::from_utf8(&decoded).map_err(|_| malformed())?;
+    let (user, password) = text.split_once(':').ok_or_else(malformed)?;
+    let user = user.trim();
+    if user.is_empty() || user.len() > 512 {
+        return Err(malformed());
+    }
+    Ok((user.to_string(), Password::new(password.to_string())))
+}
+
+async fn sign_in(
+    state: &AppState,
+    user: &str,
+    password: Password,
+    ip: IpAddr,
+) -> Result<Authenticated, Refusal> {
+    let attempted = |id: Option<i64>| Some((user.to_string(), id.unwrap_or(0)));
+    match state
+        .passwords()
+        .sign_in(state.store(), user, password, ip)
+        .await
+    {
+        Ok(p) => Ok(Authenticated {
+            owner: p.reference(),
+            credential: Credential::Password,
+        }),
+        Err(SignInFailure::Invalid(id)) => Err(Refusal {
+            error: ApiError::unauthenticated("Invalid user name or password."),
+            actor: attempted(id),
+            retry_after: None,
+        }),
+        Err(SignInFailure::Throttled(wait)) => {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            Err(Refusal {
+                error: ApiError::new(
+                    ErrorCode::RequestLimitExceeded,
+                    format!(
+                        "Too many failed sign-in attempts for {user}; try again in {secs} seconds."
+                    ),
+                ),
+                actor: attempted(None),
+                retry_after: Some(secs.max(1)),
+            })
+        }
+        Err(SignInFailure::Internal(e)) => Err(Refusal {
+            error: e,
+            actor: attempted(None),
+            retry_after: None,
+        }),
+    }
+}
+
+fn client_ip(req: &Request) -> IpAddr {
+    req.extensions()
+        .get::<ClientIp>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0)
 }
 
 /// Layer of the account API: an account-scoped token of an active account admin, for this
@@ -89,28 +272,29 @@ pub async fn account(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let token = match bearer(req.headers()).and_then(|t| tokens::authenticate(state.store(), t)) {
-        Ok(t) => t,
-        Err(e) => return e.into_response(),
+    let who = match authenticate(&state, req.headers(), client_ip(&req)).await {
+        Ok(w) => w,
+        Err(r) => return r.into_response(None),
     };
-    let subject = match admit_account(&state, &token, params.get("account_id")) {
+    let subject = match admit_account(&state, &who, params.get("account_id")) {
         Ok(s) => s,
-        Err(e) => return with_actor(e.into_response(), &token, None),
+        Err(e) => return Refusal::by(e, &who).into_response(None),
     };
     req.extensions_mut().insert(AccountCaller {
         principal: subject.principal.reference(),
         subject: Arc::new(subject),
     });
-    let resp = next.run(req).await;
-    with_actor(resp, &token, None)
+    let mut resp = next.run(req).await;
+    resp.extensions_mut().insert(who.actor(None));
+    resp
 }
 
 fn admit_account(
     state: &AppState,
-    token: &TokenRecord,
+    who: &Authenticated,
     account_id: Option<&String>,
 ) -> ApiResult<Subject> {
-    if token.scope != TokenScope::Account {
+    if who.token().is_some_and(|t| t.scope != TokenScope::Account) {
         return Err(ApiError::forbidden(
             "This API is only available to account admins with an account-level token.",
         ));
@@ -120,107 +304,122 @@ fn admit_account(
             "The token is not valid for this account.",
         ));
     }
-    let owner = seed::owner_id(state.store(), &token.owner)?;
+    let owner = seed::owner_id(state.store(), &who.owner)?;
     let subject = subject::resolve_account(state.store(), owner)?;
     authz::decide(&subject, &Action::AccountApi)?;
     Ok(subject)
 }
 
 /// Layer of the workspace API: the workspace exists, the client address passes its IP access
-/// lists, and the token is valid in it.
+/// lists, and the credential is valid in it (a token: its scope and token permissions; a
+/// password: password permissions).
 pub async fn workspace(
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    let ws_id = params
+    let Some(ws_id) = params
         .get("workspace_id")
-        .and_then(|s| s.parse::<i64>().ok());
-    let ctx = match ws_id.map(|id| admit(&state, id, &req)) {
-        Some(Ok(ctx)) => ctx,
-        Some(Err((e, token))) => {
-            let resp = e.into_response();
-            return match token {
-                Some(t) => with_actor(resp, &t, ws_id),
-                None => resp,
-            };
-        }
-        None => return ApiError::not_found("No such workspace.").into_response(),
+        .and_then(|s| s.parse::<i64>().ok())
+    else {
+        return ApiError::not_found("No such workspace.").into_response();
     };
-    let token = ctx.1;
-    req.extensions_mut().insert(ctx.0);
-    let resp = next.run(req).await;
-    with_actor(resp, &token, ws_id)
+    let asked = Asked {
+        headers: req.headers(),
+        method: req.method(),
+        route: req.extensions().get::<MatchedPath>(),
+        client_ip: client_ip(&req),
+    };
+    let (ctx, who) = match admit(&state, ws_id, asked).await {
+        Ok(admitted) => admitted,
+        Err(r) => return r.into_response(Some(ws_id)),
+    };
+    req.extensions_mut().insert(ctx);
+    let mut resp = next.run(req).await;
+    resp.extensions_mut().insert(who.actor(Some(ws_id)));
+    resp
 }
 
-type Denial = (ApiError, Option<Box<TokenRecord>>);
+/// What admission reads of a request (borrowed, so that it may be held across awaits).
+struct Asked<'a> {
+    headers: &'a HeaderMap,
+    method: &'a Method,
+    route: Option<&'a MatchedPath>,
+    client_ip: IpAddr,
+}
 
-fn admit(
+async fn admit(
     state: &AppState,
     ws_id: i64,
-    req: &Request,
-) -> Result<(WorkspaceCtx, TokenRecord), Denial> {
-    let workspace: WorkspaceRecord = repo::get(state.store(), trees::WORKSPACES, &ws_key(ws_id))
-        .map_err(|e| (e, None))?
-        .ok_or_else(|| {
-            (
-                ApiError::not_found(format!("Workspace {ws_id} does not exist.")),
-                None,
-            )
-        })?;
-    let client_ip = req
-        .extensions()
-        .get::<ClientIp>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0);
-    let policy = state
-        .policies()
-        .get(state.store(), ws_id)
-        .map_err(|e| (e, None))?;
+    req: Asked<'_>,
+) -> Result<(WorkspaceCtx, Authenticated), Refusal> {
+    let workspace: WorkspaceRecord =
+        repo::get(state.store(), trees::WORKSPACES, &ws_key(ws_id))?
+            .ok_or_else(|| ApiError::not_found(format!("Workspace {ws_id} does not exist.")))?;
+    let client_ip = req.client_ip;
+    let policy = state.policies().get(state.store(), ws_id)?;
     if !policy.permits(client_ip) {
-        return Err((
-            ApiError::forbidden(format!(
-                "Source IP address: {client_ip} is blocked by Databricks IP ACL for workspace: {ws_id}"
-            )),
-            None,
-        ));
+        return Err(ApiError::forbidden(format!(
+            "Source IP address: {client_ip} is blocked by Databricks IP ACL for workspace: {ws_id}"
+        ))
+        .into());
     }
-    let token = bearer(req.headers())
-        .and_then(|t| tokens::authenticate(state.store(), t))
-        .map_err(|e| (e, None))?;
-    let denied = |e: ApiError, t: &TokenRecord| (e, Some(Box::new(t.clone())));
-    if matches!(token.scope, TokenScope::Workspace(id) if id != ws_id) {
-        return Err(denied(
-            ApiError::unauthenticated("Invalid access token for this workspace."),
-            &token,
-        ));
+    let who = authenticate(state, req.headers, client_ip).await?;
+    let denied = |e: ApiError| Refusal::by(e, &who);
+    if let Some(token) = who.token() {
+        if matches!(token.scope, TokenScope::Workspace(id) if id != ws_id) {
+            return Err(denied(ApiError::unauthenticated(
+                "Invalid access token for this workspace.",
+            )));
+        }
     }
-    let subject = seed::owner_id(state.store(), &token.owner)
+    let subject = seed::owner_id(state.store(), &who.owner)
         .and_then(|owner| subject::resolve(state.store(), owner, ws_id))
-        .map_err(|e| denied(e, &token))?;
-    if token.scope == TokenScope::Account && !subject.account_admin {
-        return Err(denied(
-            ApiError::unauthenticated("Invalid access token for this workspace."),
-            &token,
-        ));
+        .map_err(denied)?;
+    match &who.credential {
+        Credential::Token(token) => {
+            if token.scope == TokenScope::Account && !subject.account_admin {
+                return Err(denied(ApiError::unauthenticated(
+                    "Invalid access token for this workspace.",
+                )));
+            }
+            // Token permissions govern personal access tokens, not OAuth access tokens.
+            if let Some(acl) = policy.tokens_acl.as_ref().filter(|_| token.oauth.is_none()) {
+                authz::decide(
+                    &subject,
+                    &Action::Access {
+                        acl,
+                        level: Level::CanUse,
+                    },
+                )
+                .map_err(|d| denied(d.into()))?;
+            }
+        }
+        Credential::Password => {
+            // Password permissions: until set, every member (`users`) may sign in.
+            if let Some(acl) = policy.passwords_acl.as_ref() {
+                authz::decide(
+                    &subject,
+                    &Action::Access {
+                        acl,
+                        level: Level::CanUse,
+                    },
+                )
+                .map_err(|d| {
+                    denied(ApiError::forbidden(format!(
+                        "Password sign-in is not permitted for {} in workspace {ws_id}: {} Use a personal access token, or ask a workspace admin for CAN_USE on authorization/passwords.",
+                        who.owner.name, d.0
+                    )))
+                })?;
+            }
+        }
     }
-    // Token permissions govern personal access tokens, not OAuth access tokens.
-    if let Some(acl) = policy.tokens_acl.as_ref().filter(|_| token.oauth.is_none()) {
-        authz::decide(
-            &subject,
-            &Action::Access {
-                acl,
-                level: Level::CanUse,
-            },
-        )
-        .map_err(|d| denied(d.into(), &token))?;
-    }
-    if let Some(route) = req.extensions().get::<MatchedPath>() {
+    if let Some(route) = req.route {
         let route = route.as_str();
         let route = route.find("/api/2.0").map_or(route, |i| &route[i + 8..]);
-        if let Gate::Admin(feature) = authz::gate(req.method(), route) {
-            authz::decide(&subject, &Action::Administer(feature))
-                .map_err(|d| denied(d.into(), &token))?;
+        if let Gate::Admin(feature) = authz::gate(req.method, route) {
+            authz::decide(&subject, &Action::Administer(feature)).map_err(|d| denied(d.into()))?;
         }
     }
     let mut principal = subject.principal.reference();
@@ -229,9 +428,9 @@ fn admit(
         workspace: Arc::new(workspace),
         principal,
         subject: Arc::new(subject),
-        token_id: token.token_id.clone(),
+        token_id: who.token().map(|t| t.token_id.clone()).unwrap_or_default(),
         client_ip,
         policy,
     };
-    Ok((ctx, token))
+    Ok((ctx, who))
 }

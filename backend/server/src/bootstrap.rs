@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use crate::model::{AccountRecord, Principal, PrincipalKind, TokenScope};
+use crate::passwords::{self, Password};
 use crate::repo::{self, trees};
 use crate::time::now_ms;
 use crate::tokens::{self, NewToken};
@@ -84,6 +85,86 @@ pub fn ensure_account(
         refresh_host(data_dir, host)?;
     }
     Ok(account.account_id)
+}
+
+/// Gives the account admin a password for HTTP Basic sign-in.
+///
+/// With `given` (`--admin-password`), that password is checked against the policy and stored
+/// unless it is already the admin's (a stale generated `password` in bootstrap.json is then
+/// removed). Without it, an admin who has no password yet (first start, or a data dir from
+/// before passwords existed) gets a random one, written to bootstrap.json as `password`; an
+/// existing password is never overwritten.
+pub fn ensure_admin_password(
+    store: &Store,
+    data_dir: &Path,
+    host: &str,
+    account_id: &str,
+    given: Option<&str>,
+) -> anyhow::Result<()> {
+    let admin = crate::scim::write::BOOTSTRAP_ADMIN;
+    let stored = passwords::get(store, admin).map_err(anyhow_of)?;
+    let (password, write_file) = match given {
+        Some(p) => {
+            let p = Password::new(p.to_string());
+            passwords::check_policy(ADMIN_USER, &p)
+                .map_err(|e| anyhow::anyhow!("--admin-password: {}", message_of(e)))?;
+            if stored
+                .as_ref()
+                .is_some_and(|r| passwords::verify_now(&r.phc, &p))
+            {
+                return drop_generated_password(data_dir);
+            }
+            (p, false)
+        }
+        None if stored.is_some() => return Ok(()),
+        None => (passwords::generate(), true),
+    };
+    let record = passwords::hash_now(&password).map_err(anyhow_of)?;
+    store
+        .transact(|tx| passwords::tx_set(tx, admin, &record).map_err(ApiError::from))
+        .map_err(anyhow_of)?;
+    store.kv().flush().map_err(anyhow_of)?;
+    if !write_file {
+        return drop_generated_password(data_dir);
+    }
+    let path = data_dir.join("bootstrap.json");
+    let mut doc = match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).context("reading bootstrap.json")?,
+        Err(_) => serde_json::json!({"host": host, "account_id": account_id}),
+    };
+    doc["password"] = serde_json::Value::String(password.expose().to_string());
+    let tmp = data_dir.join("bootstrap.json.tmp");
+    write_private(&tmp, &serde_json::to_vec_pretty(&doc)?)?;
+    std::fs::rename(&tmp, &path).context("updating bootstrap.json")?;
+    Ok(())
+}
+
+/// Removes a generated `password` from bootstrap.json (it no longer works).
+fn drop_generated_password(data_dir: &Path) -> anyhow::Result<()> {
+    let path = data_dir.join("bootstrap.json");
+    let Ok(bytes) = std::fs::read(&path) else {
+        return Ok(());
+    };
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&bytes).context("reading bootstrap.json")?;
+    if doc
+        .as_object_mut()
+        .and_then(|o| o.remove("password"))
+        .is_none()
+    {
+        return Ok(());
+    }
+    let tmp = data_dir.join("bootstrap.json.tmp");
+    write_private(&tmp, &serde_json::to_vec_pretty(&doc)?)?;
+    std::fs::rename(&tmp, &path).context("updating bootstrap.json")?;
+    Ok(())
+}
+
+fn message_of(e: ApiError) -> String {
+    match e {
+        ApiError::Client { message, .. } => message,
+        ApiError::Internal(m) => m,
+    }
 }
 
 fn validate_admin_token(t: &str) -> anyhow::Result<()> {

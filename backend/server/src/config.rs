@@ -86,6 +86,13 @@ pub struct ServeArgs {
     #[arg(long, env = "IRONBRICK_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
 
+    /// Password of the account admin (`admin@ironbrick.local`) for HTTP Basic sign-in; set (or
+    /// changed) at every start when given. Without it, a random one is generated on first
+    /// start (or the first start of a data dir whose admin has none) into bootstrap.json as
+    /// `password`.
+    #[arg(long, env = "IRONBRICK_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
     /// Key management service for customer-managed keys.
     #[arg(long, env = "IRONBRICK_KMS", value_enum, default_value = "local")]
     pub kms: KmsKind,
@@ -126,4 +133,9 @@ pub struct ServeArgs {
     /// Lifetime of OAuth access tokens issued to service principals (tests shorten it).
     #[arg(long, env = "IRONBRICK_OAUTH_TOKEN_TTL", default_value = "1h", value_parser = humantime::parse_duration, hide = true)]
     pub oauth_token_ttl: Duration,
+
+    /// First back-off after repeated failed password sign-ins; it doubles with every further
+    /// failure, up to 15 minutes (tests shorten it).
+    #[arg(long, env = "IRONBRICK_PASSWORD_BACKOFF", default_value = "1s", value_parser = humantime::parse_duration, hide = true)]
+    pub password_backoff: Duration,
 }

@@ -17,6 +17,7 @@ pub mod json;
 pub mod keys;
 pub mod model;
 pub mod oauth;
+pub mod passwords;
 pub mod permissions;
 pub mod policy;
 pub mod repo;

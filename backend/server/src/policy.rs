@@ -1,5 +1,5 @@
-//! Per-workspace access policy: workspace settings, compiled IP access lists and token
-//! permissions, cached in memory and invalidated on every change.
+//! Per-workspace access policy: workspace settings, compiled IP access lists, token and
+//! password permissions, cached in memory and invalidated on every change.
 
 use crate::authz::{self, Acl, Grant, ObjectKind};
 use crate::error::ApiResult;
@@ -27,6 +27,9 @@ pub struct WorkspacePolicy {
     /// The token permissions (`authorization/tokens`), once set; until then everyone in
     /// `users` may create and use tokens.
     pub tokens_acl: Option<Acl>,
+    /// The password permissions (`authorization/passwords`), once set; until then everyone
+    /// in `users` may sign in with a password.
+    pub passwords_acl: Option<Acl>,
 }
 
 impl WorkspacePolicy {
@@ -48,6 +51,7 @@ impl WorkspacePolicy {
             block,
             lists,
             tokens_acl: None,
+            passwords_acl: None,
         }
     }
 
@@ -156,10 +160,32 @@ fn load(store: &Store, workspace_id: i64) -> ApiResult<WorkspacePolicy> {
         .map(|r| r.0)
         .collect();
     let mut policy = WorkspacePolicy::compile(conf, lists);
-    policy.tokens_acl =
-        authz::store::get(store, workspace_id, authz::store::TOKENS)?.map(|r| Acl {
-            kind: ObjectKind::Tokens,
-            name: authz::store::TOKENS.to_string(),
+    policy.tokens_acl = stored_acl(
+        store,
+        workspace_id,
+        ObjectKind::Tokens,
+        authz::store::TOKENS,
+    )?;
+    policy.passwords_acl = stored_acl(
+        store,
+        workspace_id,
+        ObjectKind::Passwords,
+        authz::store::PASSWORDS,
+    )?;
+    Ok(policy)
+}
+
+/// The direct grants stored for a workspace-wide `authorization/*` object, if ever set.
+fn stored_acl(
+    store: &Store,
+    workspace_id: i64,
+    kind: ObjectKind,
+    object: &str,
+) -> ApiResult<Option<Acl>> {
+    Ok(
+        authz::store::get(store, workspace_id, object)?.map(|r| Acl {
+            kind,
+            name: object.to_string(),
             grants: r
                 .grants
                 .iter()
@@ -169,8 +195,8 @@ fn load(store: &Store, workspace_id: i64) -> ApiResult<WorkspacePolicy> {
                     inherited_from: None,
                 })
                 .collect(),
-        });
-    Ok(policy)
+        }),
+    )
 }
 
 #[cfg(test)]

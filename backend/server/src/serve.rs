@@ -45,12 +45,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         args.account_id.as_deref(),
         args.admin_token.as_deref(),
     )?;
+    crate::bootstrap::ensure_admin_password(
+        &store,
+        &args.data_dir,
+        &public_url,
+        &account_id,
+        args.admin_password.as_deref(),
+    )?;
     let settings = Settings {
         public_url: public_url.clone(),
         provisioning_delay: args.provisioning_delay,
         trusted_proxies: args.trusted_proxies.clone(),
         workspace_domain: workspace_domain.clone(),
         oauth_token_ttl: args.oauth_token_ttl,
+        password_backoff: args.password_backoff,
     };
     let envelope = crate::keys::envelope(&args)?;
     let state = AppState::new(store.clone(), account_id.clone(), settings, envelope);

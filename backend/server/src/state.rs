@@ -3,6 +3,7 @@
 use crate::audit::Audit;
 use crate::hosts::WorkspaceDomain;
 use crate::model::WorkspaceRecord;
+use crate::passwords::Passwords;
 use crate::policy::PolicyCache;
 use crate::vault::Vault;
 use ipnet::IpNet;
@@ -25,6 +26,9 @@ pub struct Settings {
     pub workspace_domain: Option<WorkspaceDomain>,
     /// Lifetime of OAuth access tokens (one hour; shorter in tests).
     pub oauth_token_ttl: Duration,
+    /// The first back-off after repeated failed password sign-ins (it doubles with every
+    /// further failure); [`crate::passwords::DEFAULT_BACKOFF`] unless tests shorten it.
+    pub password_backoff: Duration,
 }
 
 /// Everything handlers share. Cheap to clone.
@@ -41,6 +45,7 @@ struct Inner {
     policies: PolicyCache,
     audit: Audit,
     vault: Vault,
+    passwords: Passwords,
     identity_writes: tokio::sync::Mutex<()>,
 }
 
@@ -53,6 +58,7 @@ impl AppState {
         envelope: Arc<Envelope>,
     ) -> Self {
         let audit = Audit::new(store.clone());
+        let passwords = Passwords::new(settings.password_backoff);
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -61,6 +67,7 @@ impl AppState {
                 policies: PolicyCache::default(),
                 audit,
                 vault: Vault::new(envelope),
+                passwords,
                 identity_writes: tokio::sync::Mutex::new(()),
             }),
         }
@@ -89,6 +96,11 @@ impl AppState {
     /// Envelope encryption of workspace data.
     pub fn vault(&self) -> &Vault {
         &self.inner.vault
+    }
+
+    /// Password hashing and sign-in (throttle, cache of verified passwords).
+    pub fn passwords(&self) -> &Passwords {
+        &self.inner.passwords
     }
 
     /// Serializes changes to principals, memberships and assignments. A SCIM PATCH reads the

@@ -40,6 +40,7 @@ impl Api {
             trusted_proxies: Vec::new(),
             workspace_domain: None,
             oauth_token_ttl: Duration::from_secs(3600),
+            password_backoff: ironbrick::passwords::DEFAULT_BACKOFF,
         };
         Self {
             state: AppState::new(

@@ -46,6 +46,7 @@ impl Api {
             workspace_domain: with_domain
                 .then(|| WorkspaceDomain::new(DOMAIN, public_url).unwrap()),
             oauth_token_ttl: Duration::from_secs(3600),
+            password_backoff: ironbrick::passwords::DEFAULT_BACKOFF,
         };
         let envelope =
             ironbrick::keys::local_envelope(dir.path(), Duration::from_secs(300)).unwrap();

@@ -43,6 +43,7 @@ pub async fn start(dek_ttl: Duration) -> Server {
         trusted_proxies: Vec::new(),
         workspace_domain: None,
         oauth_token_ttl: Duration::from_secs(3600),
+        password_backoff: ironbrick::passwords::DEFAULT_BACKOFF,
     };
     let envelope = ironbrick::keys::local_envelope(dir.path(), dek_ttl).expect("kms");
     let app = ironbrick::app(AppState::new(

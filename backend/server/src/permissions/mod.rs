@@ -5,7 +5,7 @@
 //! ACL, its direct grants and how answers name it). Everything else is shared: requests are
 //! checked and turned into stored grants by [`edit`], answers are rendered by [`render`], and
 //! the decision whether the caller may read or change the ACL is [`crate::authz::decide`]'s.
-//! Serving cluster policies, clusters or passwords later is one more descriptor.
+//! Serving cluster policies or clusters later is one more descriptor.
 
 pub mod edit;
 pub mod objects;
@@ -36,7 +36,8 @@ pub struct Target {
 pub trait Descriptor: Sync {
     /// The `{object_type}` URL segment (`notebooks`, `authorization`).
     fn request_type(&self) -> &'static str;
-    /// The ACL kind (its levels and their order).
+    /// The ACL kind (its levels and their order); a descriptor serving several kinds
+    /// (`authorization`) names its first, and each [`Target`]'s ACL names its own.
     fn kind(&self) -> ObjectKind;
     /// Resolves `{object_id}` in workspace `ws`: RESOURCE_DOES_NOT_EXIST when there is no such
     /// object.
@@ -58,7 +59,7 @@ pub fn served() -> String {
     objects::DESCRIPTORS
         .iter()
         .map(|d| match d.kind() {
-            ObjectKind::Tokens => "authorization/tokens",
+            ObjectKind::Tokens => "authorization/tokens, authorization/passwords",
             _ => d.request_type(),
         })
         .collect::<Vec<_>>()

@@ -1,5 +1,5 @@
-//! The object types the Permissions API serves: the workspace's token permissions, notebooks
-//! and directories.
+//! The object types the Permissions API serves: the workspace's token and password
+//! permissions, notebooks and directories.
 
 use super::{Descriptor, Target};
 use crate::authz::store::{self as acl_store, StoredGrant};
@@ -12,7 +12,7 @@ use ironbrick_store::Store;
 
 /// Every served type; a new type is one more entry.
 pub static DESCRIPTORS: &[&dyn Descriptor] = &[
-    &Tokens,
+    &Authorization,
     &WorkspaceObjects::NOTEBOOKS,
     &WorkspaceObjects::DIRECTORIES,
 ];
@@ -25,12 +25,16 @@ fn direct(grants: &[StoredGrant]) -> impl Iterator<Item = Grant> + '_ {
     })
 }
 
-/// `authorization/tokens`: who may create and use personal access tokens. Until it is first
-/// set, every member (`users`) holds CAN_USE; `admins` always hold CAN_MANAGE.
+/// The workspace-wide `authorization/*` objects:
+/// - `authorization/tokens`: who may create and use personal access tokens. Until it is
+///   first set, every member (`users`) holds CAN_USE; `admins` always hold CAN_MANAGE.
+/// - `authorization/passwords`: who may sign in with a password (HTTP Basic). Until it is
+///   first set, every member (`users`) holds CAN_USE; `admins` always hold it. Enforced at
+///   admission from the cached policy (`passwords_acl`).
 #[derive(Debug)]
-pub struct Tokens;
+pub struct Authorization;
 
-impl Descriptor for Tokens {
+impl Descriptor for Authorization {
     fn request_type(&self) -> &'static str {
         "authorization"
     }
@@ -40,19 +44,15 @@ impl Descriptor for Tokens {
     }
 
     fn resolve(&self, store: &Store, ws: i64, object_id: &str) -> ApiResult<Target> {
-        match object_id {
-            "tokens" => {}
-            "passwords" => {
-                return Err(ApiError::invalid(
-                    "Permissions on authorization/passwords are not supported; supported: authorization/tokens.",
-                ))
-            }
+        let (kind, key, object_type) = match object_id {
+            "tokens" => (ObjectKind::Tokens, acl_store::TOKENS, "tokens"),
+            "passwords" => (ObjectKind::Passwords, acl_store::PASSWORDS, "passwords"),
             other => {
                 return Err(ApiError::not_found(format!(
-                    "authorization/{other} does not exist; use authorization/tokens."
+                    "authorization/{other} does not exist; use authorization/tokens or authorization/passwords."
                 )))
             }
-        }
+        };
         let groups = Groups::of(store, ws)?;
         let defaults: Vec<StoredGrant> = groups
             .users
@@ -62,20 +62,20 @@ impl Descriptor for Tokens {
             })
             .into_iter()
             .collect();
-        let stored = acl_store::get(store, ws, acl_store::TOKENS)?.map(|r| r.grants);
+        let stored = acl_store::get(store, ws, key)?.map(|r| r.grants);
         let mut grants: Vec<Grant> = direct(stored.as_deref().unwrap_or(&defaults)).collect();
         grants.extend(groups.admins.map(|a| Grant {
             principal: a,
-            level: Level::CanManage,
+            level: kind.top(),
             inherited_from: None,
         }));
         Ok(Target {
-            key: acl_store::TOKENS.to_string(),
-            object_id: format!("/{}", acl_store::TOKENS),
-            object_type: "tokens",
+            key: key.to_string(),
+            object_id: format!("/{key}"),
+            object_type,
             acl: Acl {
-                kind: ObjectKind::Tokens,
-                name: acl_store::TOKENS.to_string(),
+                kind,
+                name: key.to_string(),
                 grants,
             },
             defaults,

@@ -5,6 +5,7 @@ use super::Level;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::records::{EmailRecord, PersonName, ENTITLEMENTS};
 use crate::identity::{Kind, PrincipalRecord};
+use crate::passwords::{self, Password, PasswordRecord};
 use ironbrick_api::scim::{ComplexValue, Group, ServicePrincipal, User};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -27,6 +28,11 @@ pub struct Draft {
     pub members: Option<BTreeSet<i64>>,
     /// Direct groups of a user or service principal.
     pub groups: Option<BTreeSet<i64>>,
+    /// A new password (users only), checked against the policy; hashed into
+    /// `password_hash` before it is stored.
+    pub password: Option<Password>,
+    /// The hash of `password`, to store with the principal.
+    pub password_hash: Option<PasswordRecord>,
 }
 
 /// How absent list attributes read.
@@ -199,6 +205,7 @@ pub fn user(level: Level, body: Value, absent: Absent) -> ApiResult<Draft> {
         members: None,
         groups: listed(&body, "groups", &u.groups, absent)?,
         name,
+        ..Draft::default()
     })
 }
 
@@ -238,6 +245,7 @@ pub fn service_principal(
         members: None,
         groups: listed(&body, "groups", &sp.groups, absent)?,
         name,
+        ..Draft::default()
     })
 }
 
@@ -256,6 +264,7 @@ pub fn group(level: Level, body: Value, absent: Absent) -> ApiResult<Draft> {
         members: listed(&body, "members", &g.members, absent)?,
         groups: None,
         name,
+        ..Draft::default()
     })
 }
 
@@ -270,14 +279,49 @@ pub fn parse(
     let Value::Object(mut fields) = body else {
         return Err(ApiError::invalid("The request body must be a JSON object."));
     };
-    // Passwords (issue 10) are not handled yet: dropped unread, so never stored or echoed,
-    // not even in a parse error.
-    fields.retain(|k, _| !k.eq_ignore_ascii_case("password"));
+    // The password is taken out before anything else reads the body, so that it is never
+    // echoed, not even in a parse error.
+    let password = take_password(&mut fields, kind)?;
     let body = Value::Object(fields);
-    match kind {
+    let mut d = match kind {
         Kind::User => user(level, body, absent),
         Kind::ServicePrincipal => service_principal(level, body, absent, existing),
         Kind::Group => group(level, body, absent),
+    }?;
+    if let Some(p) = password {
+        passwords::check_policy(&d.name, &p)?;
+        d.password = Some(p);
+    }
+    Ok(d)
+}
+
+/// Removes `password` from a body: a string, for users only.
+fn take_password(
+    fields: &mut serde_json::Map<String, Value>,
+    kind: Kind,
+) -> ApiResult<Option<Password>> {
+    let keys: Vec<String> = fields
+        .keys()
+        .filter(|k| k.eq_ignore_ascii_case("password"))
+        .cloned()
+        .collect();
+    let mut found = None;
+    for k in keys {
+        found = fields.remove(&k);
+    }
+    let Some(value) = found else {
+        return Ok(None);
+    };
+    match kind {
+        Kind::User => {}
+        Kind::ServicePrincipal => return Err(ApiError::invalid(
+            "Service principals have no password; they authenticate with tokens or OAuth secrets.",
+        )),
+        Kind::Group => return Err(ApiError::invalid("Groups have no password.")),
+    }
+    match value {
+        Value::String(s) => Ok(Some(Password::new(s))),
+        _ => Err(ApiError::invalid("password must be a string.")),
     }
 }
 

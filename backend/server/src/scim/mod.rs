@@ -145,8 +145,8 @@ const SERVICE_PRINCIPAL_ATTRIBUTES: [&str; 10] = [
     "schemas",
     "meta",
 ];
-/// What a user patch may name besides its attributes: `password` (accepted and ignored
-/// until passwords exist; never stored, echoed or logged).
+/// What a user patch may name besides its attributes: `password` (write-only: hashed and
+/// stored, never rendered, echoed or logged).
 const USER_PATCHABLE: [&str; 13] = [
     "id",
     "userName",
@@ -230,9 +230,11 @@ async fn create<R: Resource>(
     caller: Caller,
     Body(body): Body<Value>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let d = draft::parse(R::KIND, caller.level, body, Absent::Keeps, None)?;
+    let mut d = draft::parse(R::KIND, caller.level, body, Absent::Keeps, None)?;
+    hash_password(&state, &mut d).await?;
     let _writes = state.identity_writes().await;
     let p = write::create(state.store(), &caller, R::KIND, d)?;
+    state.passwords().cache().forget(p.id);
     state.flush().await?;
     let doc = render::doc(state.store(), caller.level, &p)?;
     Ok((StatusCode::CREATED, Json(doc)))
@@ -247,8 +249,10 @@ async fn replace<R: Resource>(
     let store = state.store();
     let _writes = state.identity_writes().await;
     let p = write::lookup(store, caller.level, R::KIND, id_param(&params)?)?;
-    let d = draft::parse(R::KIND, caller.level, body, Absent::Keeps, Some(&p))?;
+    let mut d = draft::parse(R::KIND, caller.level, body, Absent::Keeps, Some(&p))?;
+    hash_password(&state, &mut d).await?;
     write::replace(store, &caller, &p, d)?;
+    state.passwords().cache().forget(p.id);
     state.flush().await?;
     let p = write::lookup(store, caller.level, R::KIND, &p.id.to_string())?;
     Ok(Json(render::doc(store, caller.level, &p)?))
@@ -269,14 +273,21 @@ async fn patch<R: Resource>(
         kind => attributes(kind),
     };
     patch::apply(&mut doc, &req.operations, patchable)?;
-    if let Some(o) = doc.as_object_mut() {
-        o.remove("password");
-    }
-    let d = draft::parse(R::KIND, caller.level, doc, Absent::Empties, Some(&p))?;
+    let mut d = draft::parse(R::KIND, caller.level, doc, Absent::Empties, Some(&p))?;
+    hash_password(&state, &mut d).await?;
     write::replace(store, &caller, &p, d)?;
+    state.passwords().cache().forget(p.id);
     state.flush().await?;
     let p = write::lookup(store, caller.level, R::KIND, &p.id.to_string())?;
     Ok(Json(render::doc(store, caller.level, &p)?))
+}
+
+/// Hashes the new password of a draft (argon2, off the async runtime).
+async fn hash_password(state: &AppState, d: &mut draft::Draft) -> ApiResult<()> {
+    if let Some(p) = d.password.take() {
+        d.password_hash = Some(state.passwords().hash(&d.name, p).await?);
+    }
+    Ok(())
 }
 
 async fn delete<R: Resource>(
@@ -287,6 +298,7 @@ async fn delete<R: Resource>(
     let _writes = state.identity_writes().await;
     let p = write::lookup(state.store(), caller.level, R::KIND, id_param(&params)?)?;
     write::delete(state.store(), &caller, &p)?;
+    state.passwords().cache().forget(p.id);
     state.flush().await?;
     Ok(StatusCode::NO_CONTENT)
 }

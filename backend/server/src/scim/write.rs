@@ -9,6 +9,7 @@ use crate::identity::records::ACCOUNT_ADMIN_ROLE;
 use crate::identity::{
     seed, AssignmentRecord, Kind, PrincipalRecord, WorkspacePermission, ADMINS, USERS,
 };
+use crate::passwords;
 use ironbrick_store::{Store, Tx};
 use std::collections::BTreeSet;
 
@@ -176,6 +177,14 @@ fn group_changes(
     Ok((add, remove))
 }
 
+/// Stores the new password of a draft, if it has one (hashed beforehand).
+fn tx_set_password(tx: &mut dyn Tx, id: i64, d: &Draft) -> ApiResult<()> {
+    if let Some(h) = &d.password_hash {
+        passwords::tx_set(tx, id, h)?;
+    }
+    Ok(())
+}
+
 fn apply_groups(tx: &mut dyn Tx, id: i64, changes: &GroupChanges) -> ApiResult<()> {
     for (scope, g) in &changes.0 {
         directory::tx_add_member(tx, *scope, *g, id)?;
@@ -224,6 +233,7 @@ pub fn create(store: &Store, caller: &Caller, kind: Kind, d: Draft) -> ApiResult
             let changes = group_changes(store, Level::Account, p.id, d.groups.as_ref())?;
             store.transact(|tx| {
                 directory::tx_insert(tx, Scope::Account, &p)?;
+                tx_set_password(tx, p.id, &d)?;
                 apply_groups(tx, p.id, &changes)
             })?;
             Ok(p)
@@ -271,6 +281,7 @@ pub fn create(store: &Store, caller: &Caller, kind: Kind, d: Draft) -> ApiResult
                 a.permissions.insert(WorkspacePermission::User);
                 directory::tx_assign(tx, ws, p.id, &a)?;
                 directory::tx_set_entitlements(tx, ws, p.id, &d.entitlements)?;
+                tx_set_password(tx, p.id, &d)?;
                 apply_groups(tx, p.id, &changes)
             })?;
             Ok(p)
@@ -332,6 +343,7 @@ pub fn replace(store: &Store, caller: &Caller, p: &PrincipalRecord, d: Draft) ->
                 if let Level::Workspace(ws) = level {
                     directory::tx_set_entitlements(tx, ws, p.id, &d.entitlements)?;
                 }
+                tx_set_password(tx, p.id, &d)?;
                 apply_groups(tx, p.id, &changes)
             })
         }
@@ -462,7 +474,8 @@ pub fn delete(store: &Store, caller: &Caller, p: &PrincipalRecord) -> ApiResult<
     guard(caller, p)?;
     match (caller.level, p.workspace) {
         (Level::Account, _) => {
-            let keys = directory::removal_keys(store, Scope::Account, p)?;
+            let mut keys = directory::removal_keys(store, Scope::Account, p)?;
+            keys.push(passwords::removal_key(p.id));
             store.transact(|tx| directory::tx_remove(tx, &keys).map_err(ApiError::from))
         }
         (Level::Workspace(ws), Some(_)) => {

@@ -66,14 +66,14 @@ async fn levels(
     Extension(ctx): Extension<WorkspaceCtx>,
     Path(p): Path<ObjectPath>,
 ) -> ApiResult<Json<GetPermissionLevelsResponse>> {
-    let (d, t) = target(&state, &ctx, &p)?;
-    let weakest = d.kind().levels()[0];
+    let (_, t) = target(&state, &ctx, &p)?;
+    let weakest = t.acl.kind.levels()[0];
     ctx.allow(&Action::Access {
         acl: &t.acl,
         level: weakest,
     })?;
     Ok(Json(GetPermissionLevelsResponse {
-        permission_levels: render::levels(d.kind()),
+        permission_levels: render::levels(t.acl.kind),
     }))
 }
 
@@ -98,7 +98,7 @@ async fn write(
     let ws = ctx.id();
     let store = state.store();
     let admins = directory::id_by_name(store, Scope::Workspace(ws), Kind::Group, ADMINS)?;
-    let kind: ObjectKind = d.kind();
+    let kind: ObjectKind = t.acl.kind;
     let grants = edit::grants(kind, &req.access_control_list, admins, |name| {
         edit::principal_id(store, ws, name)
     })?;

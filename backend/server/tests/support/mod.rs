@@ -57,6 +57,12 @@ impl Server {
 
     /// Like [`Server::start`], with OAuth access tokens living `oauth_token_ttl`.
     pub async fn start_with_oauth_ttl(oauth_token_ttl: Duration) -> Self {
+        Self::start_with(oauth_token_ttl, ironbrick::passwords::DEFAULT_BACKOFF).await
+    }
+
+    /// Like [`Server::start`], with OAuth access tokens living `oauth_token_ttl` and a first
+    /// password back-off of `password_backoff`.
+    pub async fn start_with(oauth_token_ttl: Duration, password_backoff: Duration) -> Self {
         let store = Store::new(Arc::new(MemStore::new()));
         let dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -70,6 +76,7 @@ impl Server {
             trusted_proxies: Vec::new(),
             workspace_domain: None,
             oauth_token_ttl,
+            password_backoff,
         };
         let envelope =
             ironbrick::keys::local_envelope(dir.path(), Duration::from_secs(300)).unwrap();
