@@ -512,7 +512,7 @@ async fn notebook_acls_inherit_and_are_enforced() {
         .await;
     invalid(
         &a,
-        "supported object types: authorization/tokens, notebooks, directories",
+        "supported object types: authorization/tokens, authorization/passwords, notebooks, directories",
     );
 
     // deleting the notebook deletes its ACL
