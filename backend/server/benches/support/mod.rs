@@ -26,6 +26,11 @@ pub struct Server {
 
 /// Starts a server with a local KMS whose data keys stay cached for `dek_ttl`.
 pub async fn start(dek_ttl: Duration) -> Server {
+    start_trusting(dek_ttl, Vec::new()).await
+}
+
+/// Like [`start`], trusting `X-Forwarded-For` from `trusted_proxies`.
+pub async fn start_trusting(dek_ttl: Duration, trusted_proxies: Vec<ipnet::IpNet>) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::new(Arc::new(
         SledStore::open(&dir.path().join("db")).expect("open"),
@@ -40,7 +45,7 @@ pub async fn start(dek_ttl: Duration) -> Server {
     let settings = Settings {
         public_url: host.clone(),
         provisioning_delay: Duration::ZERO,
-        trusted_proxies: Vec::new(),
+        trusted_proxies,
         workspace_domain: None,
         oauth_token_ttl: Duration::from_secs(3600),
         password_backoff: ironbrick::passwords::DEFAULT_BACKOFF,
@@ -73,7 +78,20 @@ pub async fn call(
     token: &str,
     body: Option<Value>,
 ) -> Value {
-    let mut req = http.request(method, url).bearer_auth(token);
+    call_as(http, method, url, &format!("Bearer {token}"), body).await
+}
+
+/// Like [`call`], with `authorization` as the whole `Authorization` header.
+pub async fn call_as(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    authorization: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut req = http
+        .request(method, url)
+        .header(reqwest::header::AUTHORIZATION, authorization);
     if let Some(b) = body {
         req = req.json(&b);
     }
@@ -137,23 +155,37 @@ pub async fn drive(
     seconds: u64,
     concurrency: usize,
 ) -> Figures {
+    let authorization = format!("Bearer {token}");
+    drive_as(http, method, url, authorization, body, seconds, concurrency).await
+}
+
+/// Like [`drive`], with `authorization` as the whole `Authorization` header.
+pub async fn drive_as(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    authorization: String,
+    body: Option<Value>,
+    seconds: u64,
+    concurrency: usize,
+) -> Figures {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let cpu_before = process_cpu();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (http, method, url, token, body) = (
+        let (http, method, url, authorization, body) = (
             http.clone(),
             method.clone(),
             url.clone(),
-            token.clone(),
+            authorization.clone(),
             body.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             while Instant::now() < deadline {
                 let t = Instant::now();
-                call(&http, method.clone(), &url, &token, body.clone()).await;
+                call_as(&http, method.clone(), &url, &authorization, body.clone()).await;
                 lat.push(t.elapsed());
             }
             lat
@@ -163,11 +195,18 @@ pub async fn drive(
     for t in tasks {
         all.extend(t.await.expect("task"));
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = started.elapsed();
     let cpu = process_cpu()
         .zip(cpu_before)
         .map(|(after, before)| after.saturating_sub(before));
+    figures(all, elapsed, cpu)
+}
+
+/// Throughput and latency percentiles of `latencies` measured over `elapsed`.
+pub fn figures(mut all: Vec<Duration>, elapsed: Duration, cpu: Option<Duration>) -> Figures {
+    let elapsed = elapsed.as_secs_f64();
     all.sort();
+    assert!(!all.is_empty(), "no request completed");
     let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
     Figures {
         rps: all.len() as f64 / elapsed,
