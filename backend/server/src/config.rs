@@ -20,9 +20,9 @@ pub enum Command {
     /// Run the control plane.
     ///
     /// On first start with an empty data dir it creates the account and its admin and writes
-    /// <data-dir>/bootstrap.json (mode 0600) with `host`, `account_id` and `token`.
+    /// <data-dir>/bootstrap.json (mode 0600) with `host`, `account_id`, `token` and `password`.
     /// GET /healthz answers 200 when ready; SIGTERM drains requests and flushes the store.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage the embedded development key store (`--kms local`) of a data dir: list, create,
     /// disable and enable keys. A running server sees changes at once (after its cached data
     /// keys expire, `--dek-cache-ttl`).

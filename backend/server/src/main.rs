@@ -12,7 +12,7 @@ async fn main() -> std::process::ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => ironbrick::serve::run(args).await,
+        Command::Serve(args) => ironbrick::serve::run(*args).await,
         Command::Kms(args) => ironbrick::keys::run(args),
     };
     match result {
