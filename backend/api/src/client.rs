@@ -20,6 +20,7 @@ use std::fmt;
 use std::time::Duration;
 use tokio::time::Instant;
 
+mod credentials;
 pub mod debug;
 mod limiter;
 mod options;
@@ -27,6 +28,7 @@ mod retry;
 #[cfg(test)]
 mod tests;
 
+pub use credentials::{Credentials, OAuthM2M};
 pub use limiter::RateLimiter;
 pub use options::{
     Backoff, ClientOptions, DEFAULT_DEBUG_TRUNCATE_BYTES, DEFAULT_HTTP_TIMEOUT_SECONDS,
@@ -96,7 +98,7 @@ pub type ClientResult<T> = Result<T, ClientError>;
 pub struct Client {
     http: reqwest::Client,
     host: String,
-    token: String,
+    credentials: Credentials,
     opts: ClientOptions,
 }
 
@@ -104,7 +106,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("host", &self.host)
-            .field("token", &"***")
+            .field("credentials", &self.credentials)
             .field("opts", &self.opts)
             .finish()
     }
@@ -119,6 +121,15 @@ impl Client {
 
     /// [`Client::new`] with explicit timeouts, retries, rate limiter, TLS and logging options.
     pub fn with_options(host: &str, token: &str, opts: ClientOptions) -> ClientResult<Self> {
+        Self::with_credentials(host, Credentials::Token(token.to_owned()), opts)
+    }
+
+    /// A client for `host` that authenticates with `credentials`.
+    pub fn with_credentials(
+        host: &str,
+        credentials: Credentials,
+        opts: ClientOptions,
+    ) -> ClientResult<Self> {
         let http = reqwest::Client::builder()
             .timeout(opts.http_timeout)
             .connect_timeout(opts.http_timeout.min(Duration::from_secs(10)))
@@ -128,7 +139,7 @@ impl Client {
         Ok(Self {
             http,
             host: host.trim_end_matches('/').to_string(),
-            token: token.to_string(),
+            credentials,
             opts,
         })
     }
@@ -241,9 +252,17 @@ impl Client {
         let start = Instant::now();
         let deadline = self.opts.retry_timeout.map(|t| start + t);
         let mut attempt: u32 = 0;
+        let mut renewed = false;
         loop {
             self.opts.limiter.acquire().await;
-            let outcome = self.attempt(&method, url, query, body.as_deref()).await;
+            let auth = self.credentials.header(&self.http, &self.opts).await?;
+            let outcome = self
+                .attempt(&method, url, query, body.as_deref(), &auth)
+                .await;
+            if !renewed && outcome.status() == Some(401) && self.credentials.rejected(&auth).await {
+                renewed = true;
+                continue;
+            }
             let (err, hint) = match retry::classify(&method, outcome) {
                 retry::Verdict::Done(result) => return result,
                 retry::Verdict::Retry(err, hint) => (err, hint),
@@ -268,17 +287,15 @@ impl Client {
         url: &str,
         query: &[(&str, &str)],
         body: Option<&[u8]>,
+        auth: &HeaderValue,
     ) -> retry::Outcome {
         let mut req = self
             .http
             .request(method.clone(), url)
             .query(query)
             .header(USER_AGENT, UA)
-            .header(ACCEPT, "application/json");
-        if let Ok(mut auth) = HeaderValue::from_str(&format!("Bearer {}", self.token)) {
-            auth.set_sensitive(true);
-            req = req.header(AUTHORIZATION, auth);
-        }
+            .header(ACCEPT, "application/json")
+            .header(AUTHORIZATION, auth.clone());
         if let Some(b) = body {
             req = req
                 .header(CONTENT_TYPE, "application/json")
@@ -364,7 +381,11 @@ impl Client {
                 0
             }
         };
-        let text = debug::scrub(text, &self.token);
+        let text = self
+            .credentials
+            .secrets()
+            .into_iter()
+            .fold(text, debug::scrub);
         tracing::debug!(%method, url, status, elapsed_ms, "{text}");
     }
 }

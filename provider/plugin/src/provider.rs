@@ -4,7 +4,7 @@
 //! from the block, the environment and a config-file profile ([`resolve`], [`profile`]).
 
 use crate::{data_sources, resources};
-use ironbrick_api::client::{Client, ClientOptions, RateLimiter};
+use ironbrick_api::client::{Client, ClientOptions, Credentials, RateLimiter};
 use std::sync::{Arc, RwLock};
 use tf_framework::{
     async_trait, Block, DataSource, Diagnostics, Obj, Path, Resource, Schema, Value,
@@ -14,7 +14,7 @@ mod profile;
 mod resolve;
 mod settings;
 
-use resolve::Problem;
+use resolve::{AuthType, Problem, Resolved};
 use settings::{Role, SETTINGS};
 
 /// The provider: `provider "databricks" { host, token, account_id, ... }`.
@@ -36,20 +36,21 @@ pub struct Conn {
 #[derive(Debug, Clone)]
 struct Settings {
     host: Value<String>,
-    token: Value<String>,
     account_id: Value<String>,
     workspace_id: Value<String>,
     client: Option<Client>,
+    /// Why there is no client, when the host is known.
+    no_client: String,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             host: Value::Null,
-            token: Value::Null,
             account_id: Value::Null,
             workspace_id: Value::Null,
             client: None,
+            no_client: String::new(),
         }
     }
 }
@@ -91,7 +92,7 @@ impl Conn {
         if !matches!(s.host, Value::Known(_)) {
             return Err(missing("host", &s.host, "DATABRICKS_HOST"));
         }
-        Err(missing("token", &s.token, "DATABRICKS_TOKEN"))
+        Err(s.no_client)
     }
 
     /// The account id to use: the resource's own when set, else the provider's.
@@ -196,11 +197,14 @@ impl tf_framework::Provider for Databricks {
             }
         }
         if let Value::Known(t) = config.string("auth_type") {
-            if !t.is_empty() && t != "pat" {
+            if !t.is_empty() && !resolve::AUTH_TYPES.iter().any(|(name, _)| *name == t) {
                 diags.error_at(
                     Path::attr("auth_type"),
                     format!("auth_type {t:?} is not supported"),
-                    format!("auth_type {t:?} is not supported. {}", resolve::PAT_ONLY),
+                    format!(
+                        "auth_type {t:?} is not supported. {}",
+                        resolve::SUPPORTED_AUTH
+                    ),
                 );
             }
         }
@@ -210,12 +214,12 @@ impl tf_framework::Provider for Databricks {
     }
 
     async fn configure(&self, config: Obj, diags: &mut Diagnostics) {
-        let r = resolve::resolve(&config, &|k| std::env::var(k).ok());
-        for p in r.warnings {
+        let mut r = resolve::resolve(&config, &|k| std::env::var(k).ok());
+        for p in std::mem::take(&mut r.warnings) {
             report(diags, p, true);
         }
         let ok = r.errors.is_empty();
-        for p in r.errors {
+        for p in std::mem::take(&mut r.errors) {
             report(diags, p, false);
         }
         self.conn.limiter.set_rate(r.wire.rate_limit);
@@ -228,17 +232,18 @@ impl tf_framework::Provider for Databricks {
             debug_headers: r.wire.debug_headers,
             ..ClientOptions::default()
         };
-        let client = match (&r.host, &r.token) {
-            (Value::Known(h), Value::Known(t)) if ok => {
-                match Client::with_options(&normalize_host(h), t, options) {
-                    Ok(c) => Some(c),
+        let (client, no_client) = match (&r.host, credentials(&r)) {
+            (Value::Known(h), Ok(creds)) if ok => {
+                match Client::with_credentials(&normalize_host(h), creds, options) {
+                    Ok(c) => (Some(c), String::new()),
                     Err(e) => {
                         diags.error("Cannot configure the Databricks client", e.to_string());
-                        None
+                        (None, e.to_string())
                     }
                 }
             }
-            _ => None,
+            (_, Err(why)) => (None, why),
+            _ => (None, "The provider configuration has errors.".to_owned()),
         };
         let mut s = self
             .conn
@@ -247,10 +252,10 @@ impl tf_framework::Provider for Databricks {
             .unwrap_or_else(|p| p.into_inner());
         *s = Settings {
             host: r.host,
-            token: r.token,
             account_id: r.account_id,
             workspace_id: r.workspace_id,
             client,
+            no_client,
         };
     }
 
@@ -260,6 +265,53 @@ impl tf_framework::Provider for Databricks {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         data_sources::all(&self.conn)
+    }
+}
+
+/// The credentials of the resolved authentication type, or why they are not (yet) complete.
+fn credentials(r: &Resolved) -> Result<Credentials, String> {
+    let value = |v: &Value<String>, name: &str, env: &str| match v {
+        Value::Known(v) => Ok(v.clone()),
+        other => Err(missing(name, other, env)),
+    };
+    match r.auth_type {
+        None => Err(format!(
+            "Set token (or DATABRICKS_TOKEN), username and password, or client_id and \
+             client_secret in the provider block, the environment or a config-file profile. {}",
+            resolve::SUPPORTED_AUTH
+        )),
+        Some(AuthType::Pat) => Ok(Credentials::Token(value(
+            &r.token,
+            "token",
+            "DATABRICKS_TOKEN",
+        )?)),
+        Some(AuthType::Basic) => Ok(Credentials::Basic {
+            username: value(&r.username, "username", "DATABRICKS_USERNAME")?,
+            password: value(&r.password, "password", "DATABRICKS_PASSWORD")?,
+        }),
+        Some(AuthType::OAuthM2M) => {
+            let id = value(&r.client_id, "client_id", "DATABRICKS_CLIENT_ID")?;
+            let secret = value(
+                &r.client_secret,
+                "client_secret",
+                "DATABRICKS_CLIENT_SECRET",
+            )?;
+            let host = normalize_host(&value(&r.host, "host", "DATABRICKS_HOST")?);
+            let token_url = match &r.account_id {
+                Value::Known(account) if !host.contains("/w/") => {
+                    format!("{host}/oidc/accounts/{account}/v1/token")
+                }
+                Value::Unknown if !host.contains("/w/") => {
+                    return Err(missing(
+                        "account_id",
+                        &r.account_id,
+                        "DATABRICKS_ACCOUNT_ID",
+                    ))
+                }
+                _ => format!("{host}/oidc/v1/token"),
+            };
+            Ok(Credentials::oauth_m2m(&id, &secret, &token_url))
+        }
     }
 }
 
@@ -332,8 +384,15 @@ mod tests {
             out.contains("gcp") && out.contains("Ironbrick serves AWS workspaces"),
             "{out}"
         );
-        let out = validated(&[("auth_type", "oauth-m2m".into())]);
-        assert!(out.contains("personal access tokens only"), "{out}");
+        let out = validated(&[("auth_type", "azure-cli".into())]);
+        assert!(
+            out.contains("azure-cli") && out.contains("is not supported"),
+            "{out}"
+        );
+        for t in ["pat", "basic", "oauth-m2m"] {
+            let out = validated(&[("auth_type", t.into())]);
+            assert!(!out.contains("error: true"), "{t}: {out}");
+        }
         let out = validated(&[("rate_limit", Dyn::Int(-1))]);
         assert!(out.contains("Invalid rate_limit"), "{out}");
         let fine = validated(&[
@@ -385,16 +444,71 @@ mod tests {
         let mut diags = Diagnostics::default();
         let config = obj(&[
             ("host", "http://127.0.0.1:1".into()),
-            ("client_id", "app".into()),
-            ("client_secret", "cs-value".into()),
+            (
+                "metadata_service_url",
+                "http://127.0.0.1:2/secret-path".into(),
+            ),
         ]);
         tf_framework::Provider::configure(&p, config, &mut diags).await;
         let out = format!("{diags:?}");
         assert!(diags.has_errors());
-        assert!(out.contains("client_id is not supported"), "{out}");
-        assert!(out.contains("OAuth machine-to-machine"), "{out}");
-        assert!(!out.contains("cs-value"), "secrets are not echoed: {out}");
+        assert!(
+            out.contains("metadata_service_url is not supported"),
+            "{out}"
+        );
+        assert!(!out.contains("secret-path"), "values are not echoed: {out}");
         assert!(p.conn.client().is_err());
+    }
+
+    fn resolved(pairs: &[(&str, tf_framework::Dyn)]) -> Resolved {
+        resolve::resolve(&obj(pairs), &|_| None)
+    }
+
+    #[test]
+    fn oauth_token_endpoints_follow_the_host_and_the_account() {
+        let m2m = [
+            ("client_id", "app".into()),
+            ("client_secret", "dose-s".into()),
+        ];
+        let with = |extra: &[(&str, tf_framework::Dyn)]| {
+            let mut pairs = m2m.to_vec();
+            pairs.extend_from_slice(extra);
+            format!("{:?}", credentials(&resolved(&pairs)))
+        };
+        let account = with(&[("host", "http://h:1".into()), ("account_id", "acc".into())]);
+        assert!(
+            account.contains("http://h:1/oidc/accounts/acc/v1/token"),
+            "{account}"
+        );
+        assert!(!account.contains("dose-s"), "{account}");
+        let ws = with(&[
+            ("host", "http://h:1/w/7/".into()),
+            ("account_id", "acc".into()),
+        ]);
+        assert!(ws.contains("http://h:1/w/7/oidc/v1/token"), "{ws}");
+        let host_form = with(&[("host", "https://dep.example.com".into())]);
+        assert!(
+            host_form.contains("https://dep.example.com/oidc/v1/token"),
+            "{host_form}"
+        );
+        let later = with(&[
+            ("host", "http://h:1".into()),
+            ("account_id", tf_framework::Dyn::Unknown),
+        ]);
+        assert!(later.contains("account_id is not known yet"), "{later}");
+        let r = resolved(&[("host", "http://h:1".into()), ("client_id", "app".into())]);
+        let err = credentials(&r).unwrap_err();
+        assert!(err.contains("DATABRICKS_CLIENT_SECRET"), "{err}");
+        let r = resolved(&[
+            ("host", "http://h:1".into()),
+            ("username", "u".into()),
+            ("password", "pw-basic".into()),
+        ]);
+        let basic = format!("{:?}", credentials(&r));
+        assert!(
+            basic.contains("Basic(u:***)") && !basic.contains("pw-basic"),
+            "{basic}"
+        );
     }
 
     #[test]

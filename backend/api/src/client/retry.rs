@@ -20,6 +20,16 @@ pub(crate) enum Outcome {
     Sent(Result<(StatusCode, HeaderMap, bytes::Bytes), Failure>),
 }
 
+impl Outcome {
+    /// The HTTP status of the answer, when there was one.
+    pub(crate) fn status(&self) -> Option<u16> {
+        match self {
+            Self::Sent(Ok((status, _, _))) => Some(status.as_u16()),
+            _ => None,
+        }
+    }
+}
+
 /// A transport failure and whether the server may have seen the request.
 #[derive(Debug)]
 pub(crate) struct Failure {

@@ -16,12 +16,58 @@ use tf_framework::{Dyn, Obj, Value};
 /// Reads an environment variable (the process environment, or a map in tests).
 pub(crate) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// What Ironbrick supports today, for diagnostics about other authentication.
-pub(crate) const PAT_ONLY: &str = "Ironbrick authenticates with personal access tokens only: \
-    set `token` (or DATABRICKS_TOKEN, or `token` in a config-file profile) and leave \
-    `auth_type` unset or \"pat\". Native username/password and OAuth machine-to-machine \
-    (client_id/client_secret) authentication are future work in the Ironbrick backend \
-    (issue 10).";
+/// What Ironbrick supports, for diagnostics about other authentication.
+pub(crate) const SUPPORTED_AUTH: &str = "Ironbrick supports the authentication types `pat` \
+    (`token`), `basic` (`username` and `password`) and `oauth-m2m` (`client_id` and \
+    `client_secret` of a service principal), from the provider block, the DATABRICKS_* \
+    environment variables or a config-file profile.";
+
+/// The authentication types Ironbrick implements, with the settings of each.
+pub(crate) const AUTH_TYPES: [(&str, &[&str]); 3] = [
+    ("pat", &["token"]),
+    ("basic", &["username", "password"]),
+    ("oauth-m2m", &["client_id", "client_secret"]),
+];
+
+/// How the provider authenticates, once resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthType {
+    Pat,
+    Basic,
+    OAuthM2M,
+}
+
+impl AuthType {
+    fn parse(name: &str) -> Option<Self> {
+        match name {
+            "pat" => Some(Self::Pat),
+            "basic" => Some(Self::Basic),
+            "oauth-m2m" => Some(Self::OAuthM2M),
+            _ => None,
+        }
+    }
+
+    /// The `auth_type` value.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Pat => "pat",
+            Self::Basic => "basic",
+            Self::OAuthM2M => "oauth-m2m",
+        }
+    }
+}
+
+/// The authentication type a credential setting belongs to (supported or not).
+fn auth_type_of(name: &str) -> Option<&'static str> {
+    if let Some((t, _)) = AUTH_TYPES.iter().find(|(_, names)| names.contains(&name)) {
+        return Some(t);
+    }
+    match name {
+        "metadata_service_url" => Some("metadata-service"),
+        "oidc_token_env" | "databricks_id_token_filepath" => Some("OIDC token federation"),
+        _ => None,
+    }
+}
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +124,14 @@ impl Default for Wire {
 #[derive(Debug, Clone)]
 pub(crate) struct Resolved {
     pub host: Value<String>,
+    /// The authentication type: `auth_type`, else the one whose settings are given; `None`
+    /// when nothing is set or `auth_type` is not known yet.
+    pub auth_type: Option<AuthType>,
     pub token: Value<String>,
+    pub username: Value<String>,
+    pub password: Value<String>,
+    pub client_id: Value<String>,
+    pub client_secret: Value<String>,
     pub account_id: Value<String>,
     pub workspace_id: Value<String>,
     pub wire: Wire,
@@ -225,43 +278,7 @@ pub(crate) fn resolve(block: &Obj, env: Env<'_>) -> Resolved {
         }
     }
 
-    let (auth_type, auth_src) = sources.string("auth_type");
-    let pat = matches!(&auth_type, Value::Known(t) if t == "pat");
-    if let (Value::Known(t), Some(src)) = (&auth_type, &auth_src) {
-        if t != "pat" {
-            errors.push(Problem {
-                attr: (*src == Source::Block).then_some("auth_type"),
-                summary: format!("auth_type {t:?} is not supported"),
-                detail: format!("auth_type {t:?} (from {src}) is not supported. {PAT_ONLY}"),
-            });
-        }
-    }
-    if !auth_type.is_unknown() {
-        for s in SETTINGS.iter().filter(|s| s.role == Role::OtherAuth) {
-            let Some((_, src)) = sources.raw(s) else {
-                continue;
-            };
-            let attr = (src == Source::Block).then_some(s.name);
-            if pat {
-                warnings.push(Problem {
-                    attr,
-                    summary: format!("{} is ignored", s.name),
-                    detail: format!("{} (from {src}) is ignored: auth_type is \"pat\".", s.name),
-                });
-            } else {
-                errors.push(Problem {
-                    attr,
-                    summary: format!("{} is not supported", s.name),
-                    detail: format!(
-                        "{} (from {src}) selects {} authentication, which Ironbrick does not \
-                         support. {PAT_ONLY}",
-                        s.name,
-                        method(s.name)
-                    ),
-                });
-            }
-        }
-    }
+    let auth_type = resolve_auth_type(&sources, &mut errors, &mut warnings);
 
     if let (Value::Known(c), Some(src)) = sources.string("cloud") {
         if !c.eq_ignore_ascii_case("aws") {
@@ -309,7 +326,12 @@ pub(crate) fn resolve(block: &Obj, env: Env<'_>) -> Resolved {
 
     Resolved {
         host: sources.string("host").0,
+        auth_type,
         token: sources.string("token").0,
+        username: sources.string("username").0,
+        password: sources.string("password").0,
+        client_id: sources.string("client_id").0,
+        client_secret: sources.string("client_secret").0,
         account_id: sources.string("account_id").0,
         workspace_id: sources.string("workspace_id").0,
         wire,
@@ -318,13 +340,74 @@ pub(crate) fn resolve(block: &Obj, env: Env<'_>) -> Resolved {
     }
 }
 
-/// The authentication method an unsupported setting selects.
-fn method(name: &str) -> &'static str {
-    match name {
-        "username" | "password" => "basic (username/password)",
-        "client_id" | "client_secret" => "OAuth machine-to-machine (client_id/client_secret)",
-        "metadata_service_url" => "metadata-service",
-        _ => "OIDC token federation",
+/// The authentication type, as the official SDKs choose it: `auth_type` when set (settings of
+/// other types are then ignored, with a warning), else the one type whose settings are given
+/// (settings of more than one type are an error, as are settings of unsupported types).
+fn resolve_auth_type(
+    sources: &Sources<'_>,
+    errors: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> Option<AuthType> {
+    let given: Vec<(&'static Setting, Source, &'static str)> = SETTINGS
+        .iter()
+        .filter_map(|s| Some((s, auth_type_of(s.name)?)))
+        .filter_map(|(s, t)| sources.raw(s).map(|(_, src)| (s, src, t)))
+        .collect();
+    let attr = |s: &'static Setting, src: &Source| (*src == Source::Block).then_some(s.name);
+    match sources.string("auth_type") {
+        (Value::Unknown, _) => None,
+        (Value::Known(t), Some(src)) => {
+            let Some(chosen) = AuthType::parse(&t) else {
+                errors.push(Problem {
+                    attr: (src == Source::Block).then_some("auth_type"),
+                    summary: format!("auth_type {t:?} is not supported"),
+                    detail: format!(
+                        "auth_type {t:?} (from {src}) is not supported. {SUPPORTED_AUTH}"
+                    ),
+                });
+                return None;
+            };
+            for (s, src, _) in given.iter().filter(|(_, _, of)| *of != chosen.name()) {
+                warnings.push(Problem {
+                    attr: attr(s, src),
+                    summary: format!("{} is ignored", s.name),
+                    detail: format!("{} (from {src}) is ignored: auth_type is {t:?}.", s.name),
+                });
+            }
+            Some(chosen)
+        }
+        _ => {
+            let mut used: Vec<&'static str> = Vec::new();
+            for (s, src, t) in &given {
+                if AuthType::parse(t).is_none() {
+                    errors.push(Problem {
+                        attr: attr(s, src),
+                        summary: format!("{} is not supported", s.name),
+                        detail: format!(
+                            "{} (from {src}) selects {t} authentication, which Ironbrick does \
+                             not support. {SUPPORTED_AUTH}",
+                            s.name
+                        ),
+                    });
+                } else if !used.contains(t) {
+                    used.push(t);
+                }
+            }
+            if used.len() > 1 {
+                used.sort_unstable();
+                errors.push(Problem {
+                    attr: None,
+                    summary: "More than one authentication type configured".to_owned(),
+                    detail: format!(
+                        "Settings of more than one authentication type are given ({}). Set \
+                         auth_type to the one to use, or remove the others.",
+                        used.join(" and ")
+                    ),
+                });
+                return None;
+            }
+            used.first().and_then(|t| AuthType::parse(t))
+        }
     }
 }
 
@@ -341,9 +424,7 @@ fn profile_request(sources: &Sources<'_>) -> Option<profile::Request> {
         let configured = SETTINGS
             .iter()
             .filter(|s| {
-                s.name == "host"
-                    || s.name == "token"
-                    || matches!(s.role, Role::OtherAuth | Role::OtherCloud)
+                s.name == "host" || auth_type_of(s.name).is_some() || s.role == Role::OtherCloud
             })
             .any(|s| sources.raw(s).is_some());
         if configured {
@@ -598,50 +679,92 @@ mod tests {
     }
 
     #[test]
-    fn other_authentication_is_refused_unless_auth_type_is_pat() {
+    fn the_auth_type_is_the_one_whose_settings_are_given() {
         let r = resolve(
             &block(&[("host", "http://h".into()), ("username", "admin".into())]),
-            &env(&[("DATABRICKS_CLIENT_SECRET", "cs")]),
+            &env(&[("DATABRICKS_PASSWORD", "pw-from-env")]),
         );
-        let summaries: Vec<_> = r.errors.iter().map(|p| p.summary.as_str()).collect();
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.auth_type, Some(AuthType::Basic));
+        assert_eq!(known(&r.password), "pw-from-env");
+
+        let r = resolve(
+            &Obj::new(),
+            &env(&[
+                ("DATABRICKS_HOST", "http://h"),
+                ("DATABRICKS_CLIENT_ID", "app"),
+                ("DATABRICKS_CLIENT_SECRET", "dose-secret"),
+            ]),
+        );
+        assert_eq!(r.auth_type, Some(AuthType::OAuthM2M));
+        assert_eq!(known(&r.client_id), "app");
+
+        let r = resolve(&block(&[("token", "dapiX".into())]), &env(&[]));
+        assert_eq!(r.auth_type, Some(AuthType::Pat));
+        let r = resolve(&block(&[("host", "http://h".into())]), &env(&[]));
+        assert_eq!(r.auth_type, None);
+        let r = resolve(&block(&[("client_secret", Dyn::Unknown)]), &env(&[]));
         assert_eq!(
-            summaries,
-            [
-                "username is not supported",
-                "client_secret is not supported"
-            ]
+            r.auth_type,
+            Some(AuthType::OAuthM2M),
+            "unknown values count"
         );
-        assert_eq!(r.errors[0].attr, Some("username"));
-        assert_eq!(r.errors[1].attr, None);
-        assert!(r.errors[1]
-            .detail
-            .contains("environment variable DATABRICKS_CLIENT_SECRET"));
-        assert!(r.errors[1].detail.contains("OAuth machine-to-machine"));
-        assert!(r.errors[0].detail.contains("personal access tokens only"));
-        assert!(r.errors[0].detail.contains("issue 10"));
+    }
+
+    #[test]
+    fn two_auth_types_need_auth_type_and_then_the_others_are_ignored() {
+        let r = resolve(
+            &block(&[("token", "dapiX".into()), ("client_id", "app".into())]),
+            &env(&[("DATABRICKS_PASSWORD", "pw")]),
+        );
+        assert_eq!(r.auth_type, None);
+        assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+        assert_eq!(
+            r.errors[0].summary,
+            "More than one authentication type configured"
+        );
         assert!(
-            !r.errors[1].detail.contains("cs\""),
-            "values are not echoed"
+            r.errors[0].detail.contains("basic and oauth-m2m and pat"),
+            "{}",
+            r.errors[0].detail
         );
+        assert!(!r.errors[0].detail.contains("pw"), "values are not echoed");
 
         let r = resolve(
             &block(&[("auth_type", "pat".into()), ("client_id", "app".into())]),
-            &env(&[]),
+            &env(&[("DATABRICKS_TOKEN", "dapiX")]),
         );
         assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.auth_type, Some(AuthType::Pat));
         assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.warnings[0].attr, Some("client_id"));
         assert!(r.warnings[0]
             .detail
             .contains("ignored: auth_type is \"pat\""));
+    }
 
-        for t in ["oauth-m2m", "basic", "azure-cli"] {
+    #[test]
+    fn unsupported_auth_types_and_their_settings_are_refused() {
+        let r = resolve(
+            &block(&[("metadata_service_url", "http://m".into())]),
+            &env(&[]),
+        );
+        assert_eq!(r.errors.len(), 1);
+        assert_eq!(r.errors[0].summary, "metadata_service_url is not supported");
+        assert_eq!(r.errors[0].attr, Some("metadata_service_url"));
+        assert!(r.errors[0].detail.contains("`oauth-m2m`"));
+        assert!(
+            !r.errors[0].detail.contains("http://m"),
+            "values are not echoed"
+        );
+
+        for t in ["azure-cli", "databricks-cli", "github-oidc"] {
             let r = resolve(&block(&[("auth_type", t.into())]), &env(&[]));
             assert_eq!(r.errors.len(), 1, "{t}");
             assert_eq!(
                 r.errors[0].summary,
                 format!("auth_type {t:?} is not supported")
             );
-            assert!(r.errors[0].detail.contains("personal access tokens only"));
         }
         let r = resolve(
             &Obj::new(),
@@ -650,6 +773,30 @@ mod tests {
         assert!(r.errors[0]
             .detail
             .contains("environment variable DATABRICKS_AUTH_TYPE"));
+    }
+
+    #[test]
+    fn profiles_supply_basic_and_oauth_credentials() {
+        let (_dir, path) = cfg(
+            "[basic]\nhost = http://p\nusername = u@example.com\npassword = pw-profile\n\
+             [m2m]\nhost = http://p\naccount_id = a\nclient_id = app\nclient_secret = s\n",
+        );
+        let r = resolve(
+            &block(&[
+                ("config_file", path.clone().into()),
+                ("profile", "basic".into()),
+            ]),
+            &env(&[]),
+        );
+        assert_eq!(r.auth_type, Some(AuthType::Basic));
+        assert_eq!(known(&r.username), "u@example.com");
+        assert_eq!(known(&r.password), "pw-profile");
+        let r = resolve(
+            &block(&[("config_file", path.into()), ("profile", "m2m".into())]),
+            &env(&[]),
+        );
+        assert_eq!(r.auth_type, Some(AuthType::OAuthM2M));
+        assert_eq!(known(&r.client_secret), "s");
     }
 
     #[test]

@@ -18,8 +18,8 @@ pub(crate) enum Kind {
 pub(crate) enum Role {
     /// Implemented.
     Used,
-    /// Selects an authentication method Ironbrick does not support (yet): refused at configure
-    /// unless `auth_type = "pat"`.
+    /// Selects an authentication method Ironbrick does not support: refused at configure
+    /// unless `auth_type` names a supported one.
     OtherAuth,
     /// Azure or GCP only: refused at plan time when set.
     OtherCloud,
@@ -95,9 +95,10 @@ pub(crate) const SETTINGS: &[Setting] = &[
       "Path of the config file (`~` expands to the home directory). Env: \
        `DATABRICKS_CONFIG_FILE`. Default: `~/.databrickscfg`.")),
     s("auth_type", Str, Some("DATABRICKS_AUTH_TYPE"), Used,
-      "Authentication type. Ironbrick supports `pat` (personal access token) only; any other \
-       value is refused. With `pat`, settings of other authentication types are ignored. Env: \
-       `DATABRICKS_AUTH_TYPE`."),
+      "Authentication type: `pat` (`token`), `basic` (`username`, `password`) or `oauth-m2m` \
+       (`client_id`, `client_secret`); other types are refused. When unset, the type is the \
+       one whose settings are given; settings of more than one type then need `auth_type`. \
+       Settings of other types are ignored when it is set. Env: `DATABRICKS_AUTH_TYPE`."),
     s("http_timeout_seconds", Num, None, Used,
       "Timeout of one HTTP request to the API, in seconds. Default: 60."),
     s("rate_limit", Num, Some("DATABRICKS_RATE_LIMIT"), Used,
@@ -123,17 +124,19 @@ pub(crate) const SETTINGS: &[Setting] = &[
     s("cloud", Str, Some("DATABRICKS_CLOUD"), Used,
       "Cloud of the host. Only `aws` is accepted: Ironbrick serves AWS workspaces. Env: \
        `DATABRICKS_CLOUD`."),
-    s("username", Str, Some("DATABRICKS_USERNAME"), OtherAuth,
-      "Basic authentication: not supported by Ironbrick (use `token`). Env: \
-       `DATABRICKS_USERNAME`."),
-    secret(s("password", Str, Some("DATABRICKS_PASSWORD"), OtherAuth,
-      "Basic authentication: not supported by Ironbrick (use `token`). Env: \
-       `DATABRICKS_PASSWORD`.")),
-    s("client_id", Str, Some("DATABRICKS_CLIENT_ID"), OtherAuth,
-      "OAuth machine-to-machine authentication: not supported by Ironbrick yet (use `token`). \
-       Env: `DATABRICKS_CLIENT_ID`."),
-    secret(s("client_secret", Str, Some("DATABRICKS_CLIENT_SECRET"), OtherAuth,
-      "OAuth machine-to-machine authentication: not supported by Ironbrick yet (use `token`). \
+    s("username", Str, Some("DATABRICKS_USERNAME"), Used,
+      "User name for basic authentication (`auth_type = \"basic\"`): the user must be an \
+       admin or hold CAN_USE on `authorization/passwords`. Env: `DATABRICKS_USERNAME`."),
+    secret(s("password", Str, Some("DATABRICKS_PASSWORD"), Used,
+      "Password for basic authentication. Env: `DATABRICKS_PASSWORD`.")),
+    s("client_id", Str, Some("DATABRICKS_CLIENT_ID"), Used,
+      "Application id of a service principal for OAuth machine-to-machine authentication \
+       (`auth_type = \"oauth-m2m\"`): the provider exchanges it and `client_secret` for \
+       access tokens at the workspace's `/oidc/v1/token` (workspace host) or the account's \
+       `/oidc/accounts/{account_id}/v1/token` (account host), and fetches a new token before \
+       the current one expires. Env: `DATABRICKS_CLIENT_ID`."),
+    secret(s("client_secret", Str, Some("DATABRICKS_CLIENT_SECRET"), Used,
+      "OAuth secret of the service principal (see `databricks_service_principal_secret`). \
        Env: `DATABRICKS_CLIENT_SECRET`.")),
     secret(s("metadata_service_url", Str, Some("DATABRICKS_METADATA_SERVICE_URL"), OtherAuth,
       "Metadata-service authentication: not supported by Ironbrick (use `token`). Env: \
@@ -159,11 +162,11 @@ pub(crate) const SETTINGS: &[Setting] = &[
       "Accepted and ignored (no serverless compute in Ironbrick)."),
     s("group_id", Str, None, Ignored, "Accepted and ignored."),
     s("scopes", StrList, None, Ignored,
-      "OAuth scopes: accepted and ignored (OAuth is not supported)."),
+      "OAuth scopes: accepted and ignored (tokens are always requested with `all-apis`)."),
     s("audience", Str, None, Ignored,
       "OIDC token audience: accepted and ignored (OIDC is not supported)."),
     s("discovery_url", Str, None, Ignored,
-      "OpenID Connect discovery URL: accepted and ignored (OAuth is not supported)."),
+      "OpenID Connect discovery URL: accepted and ignored (the token endpoint follows from `host` and `account_id`)."),
     s("databricks_cli_path", Str, None, Ignored,
       "Databricks CLI path for `databricks-cli` authentication: accepted and ignored."),
     s("oauth_callback_port", Num, None, Ignored,
