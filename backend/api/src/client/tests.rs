@@ -4,13 +4,15 @@
 
 use super::*;
 use std::io::Write;
+
+mod oauth;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 /// How the server answers one connection.
 #[derive(Clone)]
-enum Reply {
+pub(super) enum Reply {
     /// Status, extra headers, body.
     Answer(u16, Vec<(&'static str, &'static str)>, &'static str),
     /// Read the request, then close the connection without answering.
@@ -19,15 +21,15 @@ enum Reply {
     Hang,
 }
 
-fn ok(body: &'static str) -> Reply {
+pub(super) fn ok(body: &'static str) -> Reply {
     Reply::Answer(200, vec![], body)
 }
 
 /// What the server saw: one entry (request line, headers and body) per request.
-type Seen = Arc<Mutex<Vec<String>>>;
+pub(super) type Seen = Arc<Mutex<Vec<String>>>;
 
 /// Serves `script` on 127.0.0.1, one reply per connection, the last one repeated.
-async fn serve(script: Vec<Reply>) -> (String, Seen) {
+pub(super) async fn serve(script: Vec<Reply>) -> (String, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let seen = Seen::default();
@@ -104,7 +106,7 @@ async fn answer<S: AsyncRead + AsyncWrite + Unpin>(sock: S, reply: Reply, seen: 
 }
 
 /// Fast options for tests: short back-off, no rate limit to speak of.
-fn fast(retry_timeout_ms: u64) -> ClientOptions {
+pub(super) fn fast(retry_timeout_ms: u64) -> ClientOptions {
     ClientOptions {
         http_timeout: Duration::from_secs(5),
         retry_timeout: Some(Duration::from_millis(retry_timeout_ms)),
@@ -121,7 +123,7 @@ fn client(base: &str, opts: ClientOptions) -> Client {
     Client::with_options(base, "dapi-test-token-0123456789", opts).expect("client")
 }
 
-fn hits(seen: &Seen) -> usize {
+pub(super) fn hits(seen: &Seen) -> usize {
     seen.lock().expect("seen").len()
 }
 
