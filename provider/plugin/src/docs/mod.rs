@@ -107,11 +107,12 @@ fn short(type_name: &str) -> &str {
 
 /// Types whose objects live at the account or in one workspace, as the provider is configured
 /// (`api`, `provider_config`): their examples may leave `provider_config` out.
-pub const ACCOUNT_OR_WORKSPACE: [&str; 4] = [
+pub const ACCOUNT_OR_WORKSPACE: [&str; 5] = [
     "databricks_user",
     "databricks_group",
     "databricks_group_member",
     "databricks_service_principal",
+    "databricks_service_principal_secret",
 ];
 
 /// Whether a type manages objects inside one workspace (and so takes `provider_config`).

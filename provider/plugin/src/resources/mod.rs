@@ -18,6 +18,7 @@ mod secret;
 mod secret_acl;
 mod secret_scope;
 mod service_principal;
+mod service_principal_secret;
 mod token;
 mod user;
 mod workspace_conf;
@@ -47,6 +48,7 @@ pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn Resource>> {
         Arc::new(group::Group(c())),
         Arc::new(group_member::GroupMember(c())),
         Arc::new(service_principal::ServicePrincipal(c())),
+        Arc::new(service_principal_secret::ServicePrincipalSecret(c())),
         Arc::new(entitlements::Entitlements(c())),
         Arc::new(mws_permission_assignment::MwsPermissionAssignment(c())),
         Arc::new(permissions::Permissions(c())),
