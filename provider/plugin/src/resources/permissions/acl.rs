@@ -142,9 +142,13 @@ pub fn from_answer(
     me: &str,
 ) -> Vec<AccessControlRequest> {
     let me_configured = prior.iter().any(|e| is_user(e, me));
+    let admins_configured = kind.admins_configurable
+        && prior
+            .iter()
+            .any(|e| e.group_name.as_deref() == Some(ADMINS));
     let mut out = Vec::new();
     for e in &answer.access_control_list {
-        if e.group_name.as_deref() == Some(ADMINS) && !kind.admins_configurable {
+        if e.group_name.as_deref() == Some(ADMINS) && !admins_configured {
             continue;
         }
         for p in e.all_permissions.iter().filter(|p| !p.inherited) {
@@ -246,6 +250,26 @@ mod tests {
             got[1],
             user("Ann@X.com", CanRead),
             "API spelling without a prior"
+        );
+    }
+
+    #[test]
+    fn password_answers_show_the_admins_only_when_configured() {
+        let passwords = &KINDS[3];
+        assert_eq!(passwords.object_type, "passwords");
+        let a = answer(&[
+            ("group", "admins", CanUse, false),
+            ("group", "ops", CanUse, false),
+        ]);
+        let got = from_answer(passwords, &a, &[group("ops", CanUse)], "me@x.com");
+        assert_eq!(got, vec![group("ops", CanUse)]);
+        let prior = vec![group("admins", CanUse), group("ops", CanUse)];
+        let got = from_answer(passwords, &a, &prior, "me@x.com");
+        assert_eq!(got, prior);
+        assert!(
+            for_update(passwords, "passwords", vec![group("ops", CanUse)])
+                .iter()
+                .all(|e| e.group_name.as_deref() != Some("admins"))
         );
     }
 

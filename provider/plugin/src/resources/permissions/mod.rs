@@ -363,13 +363,13 @@ impl Resource for Permissions {
             Attr::optional_computed(
                 "id",
                 Ty::String,
-                "`/<object_type>/<object_id>`: `/authorization/tokens`, `/notebooks/<id>`, \
-                 `/directories/<id>`.",
+                "`/<object_type>/<object_id>`: `/authorization/tokens`, \
+                 `/authorization/passwords`, `/notebooks/<id>`, `/directories/<id>`.",
             ),
             Attr::optional_computed(
                 "object_type",
                 Ty::String,
-                "Type of the object: `tokens`, `notebook`, `directory`.",
+                "Type of the object: `tokens`, `passwords`, `notebook`, `directory`.",
             ),
         ];
         attrs.extend(
@@ -608,7 +608,7 @@ mod tests {
         for sel in [
             ("cluster_id", Dyn::from("c1")),
             ("sql_endpoint_id", Dyn::Unknown),
-            ("authorization", Dyn::from("passwords")),
+            ("job_id", Dyn::from("12")),
         ] {
             let e = errors(&config(&[sel], acl()));
             assert!(e.contains("Not supported by Ironbrick yet"), "{e}");

@@ -83,6 +83,17 @@ pub const KINDS: &[Kind] = &[
         admins_configurable: false,
         admins_always: AdminsAlways::ForId("0"),
     },
+    Kind {
+        id_field: "authorization",
+        value: Some("passwords"),
+        path_field: None,
+        workspace_object: None,
+        object_type: "passwords",
+        request_type: "authorization",
+        levels: &[(CanUse, true)],
+        admins_configurable: true,
+        admins_always: AdminsAlways::No,
+    },
 ];
 
 /// Values `authorization` takes upstream.
@@ -94,7 +105,8 @@ pub const SELECTORS: &[(&str, &str)] = &[
     ("app_name", "Name of a Databricks app."),
     (
         "authorization",
-        "`tokens` for the workspace's personal access token permissions (or `passwords`).",
+        "`tokens` for the workspace's personal access token permissions, `passwords` for who \
+         may sign in with a password.",
     ),
     ("cluster_id", "Id of a cluster."),
     ("cluster_policy_id", "Id of a cluster policy."),
@@ -281,12 +293,11 @@ mod tests {
             panic!("tokens are served");
         };
         assert_eq!((kind.object_type, by_path), ("tokens", false));
-        assert_eq!(
-            select("authorization", "passwords"),
-            Selected::Unsupported {
-                what: "authorization = \"passwords\"".into()
-            }
-        );
+        let Selected::Served { kind, .. } = select("authorization", "passwords") else {
+            panic!("passwords are served");
+        };
+        assert_eq!(kind.resource_id("passwords"), "/authorization/passwords");
+        assert!(kind.admins_configurable);
         assert_eq!(
             select("cluster_id", "c1"),
             Selected::Unsupported {
@@ -310,7 +321,7 @@ mod tests {
         assert!(from_id("/clusters/c1")
             .unwrap_err()
             .contains("not supported by Ironbrick yet"));
-        assert!(from_id("/authorization/passwords").is_err());
+        assert!(from_id("/authorization/keys").is_err());
         assert!(from_id("tokens")
             .unwrap_err()
             .contains("not a permissions id"));
