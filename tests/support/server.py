@@ -71,6 +71,8 @@ class Backend:
     host: str = ""
     account_id: str = ""
     token: str = ""
+    # the account admin's generated password (empty when --admin-password set one)
+    password: str = ""
 
     def start(self) -> "Backend":
         self.port = self.port or free_port()
@@ -88,6 +90,7 @@ class Backend:
                 time.sleep(0.05)
         boot = json.loads((self.data_dir / "bootstrap.json").read_text())
         self.host, self.account_id, self.token = boot["host"], boot["account_id"], boot["token"]
+        self.password = boot.get("password", "")
         return self
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
