@@ -9,8 +9,11 @@
 //!   [`MAX_LENGTH`], or equal to the user name.
 //! - Sign-in ([`Passwords::sign_in`]) asks the [`throttle`] first, then the [`cache`] of
 //!   recently verified passwords, and only then runs argon2, on a blocking thread, at most
-//!   [`hashing_permits`] at a time, so hashing can neither starve the async runtime nor take
-//!   every core from other requests. An unknown user name, or a user without a password, is
+//!   [`hashing_permits`] at a time and within a CPU budget ([`HASHING_REST`]: after each hash
+//!   its permit rests seven times as long as the hash took, so hashing uses at most an eighth
+//!   of the cores it may run on), so a flood of sign-ins can neither starve the async runtime
+//!   nor take the CPU from other requests. At most [`MAX_WAITING`] sign-ins wait for a permit;
+//!   beyond that they are answered 429 at once, without hashing. An unknown user name, or a user without a password, is
 //!   verified against a dummy hash, so timing does not tell which names exist.
 
 pub mod cache;
@@ -174,6 +177,11 @@ fn dummy_phc() -> &'static str {
     DUMMY.get_or_init(|| hash_now(&generate()).map(|r| r.phc).unwrap_or_default())
 }
 
+/// How long a hashing permit rests after a hash, as a multiple of the hash's duration.
+pub const HASHING_REST: f64 = 7.0;
+/// Sign-ins that may wait for a hashing permit; more are throttled without hashing.
+pub const MAX_WAITING: usize = 64;
+
 /// How many passwords are hashed at once: half the cores, at least one, so that a burst of
 /// sign-ins leaves CPU for every other request.
 pub fn hashing_permits() -> usize {
@@ -205,6 +213,8 @@ pub struct Passwords {
     throttle: throttle::Throttle,
     cache: cache::VerifiedCache,
     hashing: Arc<tokio::sync::Semaphore>,
+    /// Sign-ins waiting for, or holding, a hashing permit.
+    waiting: std::sync::atomic::AtomicUsize,
 }
 
 impl Passwords {
@@ -214,6 +224,7 @@ impl Passwords {
             throttle: throttle::Throttle::new(backoff, throttle::DEFAULT_CAPACITY),
             cache: cache::VerifiedCache::new(cache::DEFAULT_TTL, cache::DEFAULT_CAPACITY),
             hashing: Arc::new(tokio::sync::Semaphore::new(hashing_permits())),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -231,14 +242,22 @@ impl Passwords {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> ApiResult<T> {
-        let _permit = self
+        let permit = self
             .hashing
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| ApiError::Internal("password hashing stopped".into()))?;
-        tokio::task::spawn_blocking(f)
+        let started = Instant::now();
+        let out = tokio::task::spawn_blocking(f)
             .await
-            .map_err(|e| ApiError::Internal(format!("password hashing task: {e}")))
+            .map_err(|e| ApiError::Internal(format!("password hashing task: {e}")));
+        let rest = started.elapsed().mul_f64(HASHING_REST);
+        tokio::spawn(async move {
+            tokio::time::sleep(rest).await;
+            drop(permit);
+        });
+        out
     }
 
     /// Checks `password` against the policy for `user_name` and hashes it.
@@ -283,12 +302,17 @@ impl Passwords {
         }
         let phc = stored.as_ref().map(|r| r.phc.clone());
         let checked = password.clone();
+        let waiting = WaitingGuard::enter(&self.waiting);
+        if waiting.ahead >= MAX_WAITING {
+            return Err(SignInFailure::Throttled(Duration::from_secs(1)));
+        }
         let verified = self
             .blocking(move || {
                 let ok = verify_now(phc.as_deref().unwrap_or_else(|| dummy_phc()), &checked);
                 ok && phc.is_some()
             })
             .await?;
+        drop(waiting);
         match (user, stored) {
             (Some(u), Some(r)) if verified => {
                 self.throttle.succeed(user_name, ip);
@@ -298,6 +322,26 @@ impl Passwords {
             }
             (user, _) => fail(user.map(|u| u.id)),
         }
+    }
+}
+
+/// Counts a sign-in among those waiting for a hashing permit while it lives.
+struct WaitingGuard<'a> {
+    count: &'a std::sync::atomic::AtomicUsize,
+    /// How many were waiting before this one.
+    ahead: usize,
+}
+
+impl<'a> WaitingGuard<'a> {
+    fn enter(count: &'a std::sync::atomic::AtomicUsize) -> Self {
+        let ahead = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Self { count, ahead }
+    }
+}
+
+impl Drop for WaitingGuard<'_> {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
