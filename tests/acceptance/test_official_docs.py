@@ -164,7 +164,8 @@ def test_official_docs_examples(terraform_exe, tf_factory, fresh_backend, tmp_pa
     # forget every importable object and import it back by its documented id
     managed = {a for a in res if not a.startswith("data.")}
     ids = import_ids(res, b.account_id)
-    not_importable = {a for a in managed if a.split(".")[0] in ("databricks_token", "databricks_obo_token")}
+    not_importable = {a for a in managed if a.split(".")[0] in (
+        "databricks_token", "databricks_obo_token", "databricks_service_principal_secret")}
     assert set(ids) | not_importable == managed, managed - set(ids) - not_importable
     tf.run("state", "rm", *ids)
     for addr, import_id in ids.items():

@@ -179,7 +179,7 @@ resource "databricks_permissions" "passwords" {
   authorization = "passwords"
   access_control {
     group_name       = "users"
-    permission_level = "CAN_USE"
+    permission_level = "CAN_MANAGE"
   }
 }
 
@@ -232,7 +232,8 @@ def test_permission_mistakes_fail_at_plan_time(tf_factory, tmp_path):
     text = " ".join((r.err + r.out).split())
     for expected in (
         "Permissions on cluster_id are not supported by Ironbrick yet",
-        'Permissions on authorization = "passwords" are not supported by Ironbrick yet',
+        'permission_level CAN_MANAGE is not supported with authorization = "passwords" objects; '
+        "allowed levels: CAN_USE",
         'permission_level CAN_READ is not supported with authorization = "tokens" objects; '
         "allowed levels: CAN_MANAGE, CAN_USE",
         "It is not possible to modify admin permissions",

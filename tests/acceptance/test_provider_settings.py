@@ -29,10 +29,10 @@ def test_provider_settings_refusals_and_redacted_debug_log(tf_factory, fresh_bac
     base = [f"-var=workspace_id={ws}"]
     tf.env["TF_VAR_secret_value"] = SECRET  # not on the command line, which Terraform logs
 
-    r = tf.run("plan", "-input=false", "-no-color", *base, "-var=auth_type=oauth-m2m", check=False)
+    r = tf.run("plan", "-input=false", "-no-color", *base, "-var=auth_type=azure-cli", check=False)
     assert r.code == 1, r.out
-    assert 'auth_type "oauth-m2m" is not supported' in flat(r.err), r.err
-    assert "personal access tokens only" in flat(r.err), r.err
+    assert 'auth_type "azure-cli" is not supported' in flat(r.err), r.err
+    assert "`pat` (`token`), `basic` (`username` and `password`) and `oauth-m2m`" in flat(r.err), r.err
 
     r = tf.run("plan", "-input=false", "-no-color", *base,
                "-var=azure_workspace_resource_id=/subscriptions/x", check=False)
