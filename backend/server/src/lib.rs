@@ -8,6 +8,7 @@ pub mod auth;
 pub mod authz;
 pub mod bootstrap;
 pub mod client_ip;
+pub mod compute;
 pub mod config;
 pub mod error;
 pub mod hosts;

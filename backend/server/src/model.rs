@@ -12,12 +12,13 @@ use std::collections::BTreeMap;
 macro_rules! wire_record {
     ($name:ident, $wire:ty) => {
         #[doc = concat!("Stored form of [`", stringify!($wire), "`].")]
-        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub $wire);
-        impl Record for $name {}
+        impl ironbrick_store::record::Record for $name {}
     };
 }
+pub(crate) use wire_record;
 
 wire_record!(CredentialRecord, Credential);
 wire_record!(StorageRecord, StorageConfiguration);

@@ -26,7 +26,8 @@ pub mod trees {
     pub const SECRETS: &str = "secrets";
 
     /// Trees whose entries belong to one workspace and go with it.
-    pub const WORKSPACE_SCOPED: [&str; 16] = [
+    pub const WORKSPACE_SCOPED: [&str; 17] = [
+        crate::compute::policies::TREE,
         crate::authz::store::ACLS,
         crate::identity::trees::WS_GROUPS,
         crate::identity::trees::WS_GROUP_NAMES,

@@ -50,11 +50,23 @@ const MEMBER_ROUTES: [&str; 20] = [
 ];
 
 /// Member endpoints not covered by [`MEMBER_ROUTES`]: permissions, secret ACL deletion.
-const MEMBER_PREFIXES: [&str; 2] = ["/permissions/", "/secrets/acls/delete"];
+const MEMBER_PREFIXES: [&str; 4] = [
+    "/permissions/",
+    "/secrets/acls/delete",
+    "/policy-families",
+    "/clusters/",
+];
+
+/// Read-only member endpoints: cluster policies are readable by every member (who may use
+/// which is the Permissions API's `cluster-policies` CAN_USE).
+const MEMBER_GETS: [&str; 2] = ["/policies/clusters/get", "/policies/clusters/list"];
 
 /// The gate of `method` on `route` (a template relative to `/api/2.0`).
 pub fn gate(method: &Method, route: &str) -> Gate {
     if MEMBER_ROUTES.contains(&route) || MEMBER_PREFIXES.iter().any(|p| route.starts_with(p)) {
+        return Gate::Member;
+    }
+    if MEMBER_GETS.contains(&route) && method == Method::GET {
         return Gate::Member;
     }
     if SCIM_READS.contains(&route) {
@@ -74,6 +86,8 @@ fn feature(route: &str) -> &'static str {
         "workspace settings (workspace-conf)"
     } else if route.starts_with("/ip-access-lists") {
         "IP access lists"
+    } else if route.starts_with("/policies/clusters") {
+        "cluster policies"
     } else if route.starts_with("/token-management") {
         "token management"
     } else {

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .merge(objects::routes())
         .merge(secrets::routes())
         .merge(permissions::routes())
+        .merge(crate::compute::routes())
         .merge(crate::oauth::manage::workspace_routes())
         .merge(crate::scim::routes("/preview/scim/v2"))
 }

@@ -1,0 +1,34 @@
+//! Compute: cluster policies and the policy language, policy families, and the node-type and
+//! Spark-version catalogue.
+
+pub mod catalog;
+pub mod check;
+pub mod families;
+pub mod libraries;
+pub mod policies;
+pub mod rules;
+
+use crate::state::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use ironbrick_api::compute::{GetSparkVersionsResponse, ListNodeTypesResponse};
+
+/// Routes of the compute APIs, relative to `/w/{workspace_id}/api/2.0`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(policies::routes())
+        .route("/clusters/list-node-types", get(node_types))
+        .route("/clusters/spark-versions", get(spark_versions))
+}
+
+async fn node_types() -> Json<ListNodeTypesResponse> {
+    Json(ListNodeTypesResponse {
+        node_types: catalog::node_types(),
+    })
+}
+
+async fn spark_versions() -> Json<GetSparkVersionsResponse> {
+    Json(GetSparkVersionsResponse {
+        versions: catalog::spark_versions(),
+    })
+}
