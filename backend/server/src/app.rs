@@ -32,6 +32,8 @@ fn path_routes(state: AppState) -> Router {
         account::routes().route_layer(from_fn_with_state(state.clone(), auth::account));
     let workspace_api =
         workspace::routes().route_layer(from_fn_with_state(state.clone(), auth::workspace));
+    let workspace_api_2_1 = crate::compute::routes_2_1()
+        .route_layer(from_fn_with_state(state.clone(), auth::workspace));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
@@ -43,6 +45,7 @@ fn path_routes(state: AppState) -> Router {
         .merge(crate::oauth::public_routes())
         .nest("/api/2.0/accounts/{account_id}", account_api)
         .nest("/w/{workspace_id}/api/2.0", workspace_api)
+        .nest("/w/{workspace_id}/api/2.1", workspace_api_2_1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn(hosts::refuse_unknown))

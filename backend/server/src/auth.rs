@@ -417,7 +417,7 @@ async fn admit(
     }
     if let Some(route) = req.route {
         let route = route.as_str();
-        let route = route.find("/api/2.0").map_or(route, |i| &route[i + 8..]);
+        let route = route.find("/api/2.").map_or(route, |i| &route[i + 8..]);
         if let Gate::Admin(feature) = authz::gate(req.method, route) {
             authz::decide(&subject, &Action::Administer(feature)).map_err(|d| denied(d.into()))?;
         }

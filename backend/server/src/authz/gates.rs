@@ -50,11 +50,12 @@ const MEMBER_ROUTES: [&str; 20] = [
 ];
 
 /// Member endpoints not covered by [`MEMBER_ROUTES`]: permissions, secret ACL deletion.
-const MEMBER_PREFIXES: [&str; 4] = [
+const MEMBER_PREFIXES: [&str; 5] = [
     "/permissions/",
     "/secrets/acls/delete",
     "/policy-families",
-    "/clusters/",
+    "/clusters/list-node-types",
+    "/clusters/spark-versions",
 ];
 
 /// Read-only member endpoints: cluster policies are readable by every member (who may use
@@ -126,9 +127,23 @@ mod tests {
     }
 
     #[test]
+    fn cluster_policies_are_readable_by_members_and_written_by_admins() {
+        assert_eq!(gate(&Method::GET, "/policies/clusters/get"), Gate::Member);
+        assert_eq!(
+            gate(&Method::GET, "/policy-families/{policy_family_id}"),
+            Gate::Member
+        );
+        assert_eq!(gate(&Method::GET, "/clusters/spark-versions"), Gate::Member);
+        assert_eq!(
+            gate(&Method::POST, "/policies/clusters/create"),
+            Gate::Admin("cluster policies")
+        );
+    }
+
+    #[test]
     fn unknown_routes_are_admin_only() {
         assert!(matches!(
-            gate(&Method::GET, "/clusters/list"),
+            gate(&Method::GET, "/jobs/list"),
             Gate::Admin("this API")
         ));
     }

@@ -17,6 +17,16 @@ use ironbrick_api::compute::{GetSparkVersionsResponse, ListNodeTypesResponse};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(policies::routes())
+        .merge(cluster_routes())
+}
+
+/// The clusters API, which the SDKs call at `/api/2.1` (and older clients at `/api/2.0`).
+pub fn routes_2_1() -> Router<AppState> {
+    cluster_routes()
+}
+
+fn cluster_routes() -> Router<AppState> {
+    Router::new()
         .route("/clusters/list-node-types", get(node_types))
         .route("/clusters/spark-versions", get(spark_versions))
 }
