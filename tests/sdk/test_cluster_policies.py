@@ -106,3 +106,28 @@ def test_only_admins_write_policies(backend, workspace, ws_admin):
     assert user.cluster_policies.get(p.policy_id).name == "readable"
     assert "readable" in [x.name for x in user.cluster_policies.list()]
     ws_admin.cluster_policies.delete(p.policy_id)
+
+
+def test_policy_permissions_grant_can_use(backend, workspace, ws_admin):
+    from databricks.sdk.errors import BadRequest
+    from databricks.sdk.service.compute import ClusterPolicyAccessControlRequest, ClusterPolicyPermissionLevel
+    sp = ws_admin.service_principals.create(display_name=f"policy-user-{uuid.uuid4().hex[:6]}")
+    p = ws_admin.cluster_policies.create(name=f"shared-{uuid.uuid4().hex[:6]}", definition="{}")
+    levels = ws_admin.cluster_policies.get_permission_levels(p.policy_id).permission_levels
+    assert [lv.permission_level.value for lv in levels] == ["CAN_USE"]
+
+    acl = ws_admin.cluster_policies.set_permissions(p.policy_id, access_control_list=[
+        ClusterPolicyAccessControlRequest(service_principal_name=sp.application_id,
+                                          permission_level=ClusterPolicyPermissionLevel.CAN_USE)])
+    assert acl.object_id == f"/cluster-policies/{p.policy_id}"
+    granted = {(e.service_principal_name or e.group_name): [x.permission_level.value for x in e.all_permissions]
+               for e in ws_admin.cluster_policies.get_permissions(p.policy_id).access_control_list}
+    assert granted[sp.application_id] == ["CAN_USE"] and granted["admins"] == ["CAN_USE"]
+
+    # the SDK's enum has only CAN_USE: send another level through its API client
+    with pytest.raises((InvalidParameterValue, BadRequest)):
+        ws_admin.api_client.do("PUT", f"/api/2.0/permissions/cluster-policies/{p.policy_id}", body={
+            "access_control_list": [{"group_name": "users", "permission_level": "CAN_MANAGE"}]})
+    ws_admin.cluster_policies.delete(p.policy_id)
+    with pytest.raises(NotFound):
+        ws_admin.cluster_policies.get_permissions(p.policy_id)

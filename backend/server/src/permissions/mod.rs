@@ -7,6 +7,7 @@
 //! the decision whether the caller may read or change the ACL is [`crate::authz::decide`]'s.
 //! Serving cluster policies or clusters later is one more descriptor.
 
+mod cluster_policies;
 pub mod edit;
 pub mod objects;
 pub mod render;

@@ -15,6 +15,7 @@ pub static DESCRIPTORS: &[&dyn Descriptor] = &[
     &Authorization,
     &WorkspaceObjects::NOTEBOOKS,
     &WorkspaceObjects::DIRECTORIES,
+    &super::cluster_policies::ClusterPolicies,
 ];
 
 fn direct(grants: &[StoredGrant]) -> impl Iterator<Item = Grant> + '_ {
