@@ -69,6 +69,7 @@ macro_rules! wire_enum {
 }
 
 pub mod account;
+pub mod clusters;
 pub mod compute;
 pub mod error;
 pub mod ip_access_lists;

@@ -376,6 +376,7 @@ fn router(s: &Server) -> Router {
         workspace_domain: None,
         oauth_token_ttl: Duration::from_secs(3600),
         password_backoff: ironbrick::passwords::DEFAULT_BACKOFF,
+        cluster_transition: std::time::Duration::from_millis(200),
     };
     let envelope =
         ironbrick::keys::local_envelope(s.dir.path(), Duration::from_secs(300)).expect("kms");

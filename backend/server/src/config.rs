@@ -138,4 +138,9 @@ pub struct ServeArgs {
     /// failure, up to 15 minutes (tests shorten it).
     #[arg(long, env = "IRONBRICK_PASSWORD_BACKOFF", default_value = "1s", value_parser = humantime::parse_duration, hide = true)]
     pub password_backoff: Duration,
+
+    /// How long clusters stay PENDING, RESTARTING, RESIZING or TERMINATING (Ironbrick starts no
+    /// machines: the state moves on by the clock).
+    #[arg(long, env = "IRONBRICK_CLUSTER_TRANSITION", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub cluster_transition: Duration,
 }

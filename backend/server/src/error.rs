@@ -62,6 +62,14 @@ impl ApiError {
         Self::new(ErrorCode::InvalidState, message)
     }
 
+    /// The message a client sees (internal details are never part of it).
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Client { message, .. } => message,
+            Self::Internal(_) => "Internal error.",
+        }
+    }
+
     /// The error code answered.
     pub fn code(&self) -> ErrorCode {
         match self {

@@ -26,8 +26,10 @@ pub mod trees {
     pub const SECRETS: &str = "secrets";
 
     /// Trees whose entries belong to one workspace and go with it.
-    pub const WORKSPACE_SCOPED: [&str; 17] = [
+    pub const WORKSPACE_SCOPED: [&str; 19] = [
         crate::compute::policies::TREE,
+        crate::compute::clusters::store::TREE,
+        crate::compute::clusters::store::EVENTS,
         crate::authz::store::ACLS,
         crate::identity::trees::WS_GROUPS,
         crate::identity::trees::WS_GROUP_NAMES,

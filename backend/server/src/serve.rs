@@ -59,6 +59,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         workspace_domain: workspace_domain.clone(),
         oauth_token_ttl: args.oauth_token_ttl,
         password_backoff: args.password_backoff,
+        cluster_transition: args.cluster_transition,
     };
     let envelope = crate::keys::envelope(&args)?;
     let state = AppState::new(store.clone(), account_id.clone(), settings, envelope);

@@ -29,6 +29,9 @@ pub struct Settings {
     /// The first back-off after repeated failed password sign-ins (it doubles with every
     /// further failure); [`crate::passwords::DEFAULT_BACKOFF`] unless tests shorten it.
     pub password_backoff: Duration,
+    /// How long a cluster takes to start, restart, resize or terminate (no machine is started;
+    /// the state moves on by the clock).
+    pub cluster_transition: Duration,
 }
 
 /// Everything handlers share. Cheap to clone.

@@ -41,6 +41,7 @@ impl Api {
             workspace_domain: None,
             oauth_token_ttl: Duration::from_secs(3600),
             password_backoff: ironbrick::passwords::DEFAULT_BACKOFF,
+            cluster_transition: std::time::Duration::from_millis(200),
         };
         Self {
             state: AppState::new(

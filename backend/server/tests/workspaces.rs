@@ -47,6 +47,7 @@ impl Api {
                 .then(|| WorkspaceDomain::new(DOMAIN, public_url).unwrap()),
             oauth_token_ttl: Duration::from_secs(3600),
             password_backoff: ironbrick::passwords::DEFAULT_BACKOFF,
+            cluster_transition: std::time::Duration::from_millis(200),
         };
         let envelope =
             ironbrick::keys::local_envelope(dir.path(), Duration::from_secs(300)).unwrap();

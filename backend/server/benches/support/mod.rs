@@ -49,6 +49,7 @@ pub async fn start_trusting(dek_ttl: Duration, trusted_proxies: Vec<ipnet::IpNet
         workspace_domain: None,
         oauth_token_ttl: Duration::from_secs(3600),
         password_backoff: ironbrick::passwords::DEFAULT_BACKOFF,
+        cluster_transition: std::time::Duration::from_millis(200),
     };
     let envelope = ironbrick::keys::local_envelope(dir.path(), dek_ttl).expect("kms");
     let app = ironbrick::app(AppState::new(

@@ -58,13 +58,36 @@ const MEMBER_PREFIXES: [&str; 5] = [
     "/clusters/spark-versions",
 ];
 
+/// The clusters and libraries APIs: every member may call them; the handler decides per
+/// cluster (its ACL) and per policy (CAN_USE, or the `allow-cluster-create` entitlement).
+/// Pinning stays with admins.
+const CLUSTER_ROUTES: [&str; 14] = [
+    "/clusters/create",
+    "/clusters/edit",
+    "/clusters/get",
+    "/clusters/list",
+    "/clusters/delete",
+    "/clusters/permanent-delete",
+    "/clusters/start",
+    "/clusters/restart",
+    "/clusters/resize",
+    "/clusters/events",
+    "/libraries/install",
+    "/libraries/uninstall",
+    "/libraries/cluster-status",
+    "/libraries/all-cluster-statuses",
+];
+
 /// Read-only member endpoints: cluster policies are readable by every member (who may use
 /// which is the Permissions API's `cluster-policies` CAN_USE).
 const MEMBER_GETS: [&str; 2] = ["/policies/clusters/get", "/policies/clusters/list"];
 
 /// The gate of `method` on `route` (a template relative to `/api/2.0`).
 pub fn gate(method: &Method, route: &str) -> Gate {
-    if MEMBER_ROUTES.contains(&route) || MEMBER_PREFIXES.iter().any(|p| route.starts_with(p)) {
+    if MEMBER_ROUTES.contains(&route)
+        || CLUSTER_ROUTES.contains(&route)
+        || MEMBER_PREFIXES.iter().any(|p| route.starts_with(p))
+    {
         return Gate::Member;
     }
     if MEMBER_GETS.contains(&route) && method == Method::GET {
@@ -89,6 +112,8 @@ fn feature(route: &str) -> &'static str {
         "IP access lists"
     } else if route.starts_with("/policies/clusters") {
         "cluster policies"
+    } else if route.starts_with("/clusters/pin") || route.starts_with("/clusters/unpin") {
+        "pinning clusters"
     } else if route.starts_with("/token-management") {
         "token management"
     } else {
@@ -134,6 +159,12 @@ mod tests {
             Gate::Member
         );
         assert_eq!(gate(&Method::GET, "/clusters/spark-versions"), Gate::Member);
+        assert_eq!(gate(&Method::POST, "/clusters/create"), Gate::Member);
+        assert_eq!(gate(&Method::POST, "/libraries/install"), Gate::Member);
+        assert_eq!(
+            gate(&Method::POST, "/clusters/pin"),
+            Gate::Admin("pinning clusters")
+        );
         assert_eq!(
             gate(&Method::POST, "/policies/clusters/create"),
             Gate::Admin("cluster policies")

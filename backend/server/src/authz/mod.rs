@@ -35,6 +35,12 @@ pub enum Action<'a> {
     Access { acl: &'a Acl, level: Level },
     /// Read or change who may access an object.
     ManagePermissions { acl: &'a Acl },
+    /// Create a cluster (or give one a new specification): under a policy, CAN_USE on the
+    /// policy; without one, the `allow-cluster-create` entitlement (`entitled`).
+    CreateCluster {
+        entitled: bool,
+        policy: Option<&'a Acl>,
+    },
 }
 
 /// Why an action is refused; becomes 403 PERMISSION_DENIED. The message names the missing
@@ -69,6 +75,15 @@ pub fn decide(subject: &Subject, action: &Action<'_>) -> Result<(), Denial> {
             ))),
             kind => access(subject, acl, kind.top()),
         },
+        Action::CreateCluster {
+            policy: Some(acl), ..
+        } => access(subject, acl, Level::CanUse),
+        Action::CreateCluster { entitled: true, .. } => Ok(()),
+        Action::CreateCluster { .. } => Err(Denial(format!(
+            "{} does not have the allow-cluster-create entitlement: name a cluster policy \
+             (policy_id) it has CAN_USE permission on.",
+            subject.describe()
+        ))),
     }
 }
 

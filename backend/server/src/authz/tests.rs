@@ -118,3 +118,39 @@ fn a_level_of_another_kind_grants_nothing() {
     )
     .is_err());
 }
+
+#[test]
+fn clusters_need_the_entitlement_or_a_policy_the_caller_may_use() {
+    let policy = Acl {
+        kind: ObjectKind::ClusterPolicy,
+        name: "p".into(),
+        grants: vec![Grant {
+            principal: 7,
+            level: Level::CanUse,
+            inherited_from: None,
+        }],
+    };
+    let alice = subject(1, &[], false, false);
+    let team = subject(2, &[7], false, false);
+    let admin = subject(3, &[], true, false);
+    let free = |entitled| Action::CreateCluster {
+        entitled,
+        policy: None,
+    };
+    let under = |entitled| Action::CreateCluster {
+        entitled,
+        policy: Some(&policy),
+    };
+    assert!(decide(&alice, &free(false)).is_err());
+    assert!(decide(&alice, &free(true)).is_ok());
+    assert!(
+        decide(&alice, &under(true)).is_err(),
+        "the entitlement does not open every policy"
+    );
+    assert!(
+        decide(&team, &under(false)).is_ok(),
+        "CAN_USE through a group"
+    );
+    assert!(decide(&admin, &free(false)).is_ok());
+    assert!(decide(&admin, &under(false)).is_ok());
+}

@@ -162,8 +162,9 @@ pub fn verdict(constraint: &Constraint, value: &Value) -> Result<(), String> {
     }
 }
 
-/// Fills in what the policy fixes and the defaults of attributes left out.
-pub fn complete(def: &Definition, spec: &mut Map<String, Value>) {
+/// Fills in what the policy fixes and, with `defaults`, the `defaultValue`s of attributes
+/// left out (`apply_policy_default_values: false` asks for fixed values only).
+pub fn complete(def: &Definition, spec: &mut Map<String, Value>, defaults: bool) {
     for (path, rule) in &def.rules {
         if VIRTUAL_PATHS.contains(&path.as_str()) {
             continue;
@@ -177,7 +178,8 @@ pub fn complete(def: &Definition, spec: &mut Map<String, Value>) {
         }
         let fill = match &rule.constraint {
             Constraint::Fixed { value, .. } => Some(value.clone()),
-            _ => rule.default.clone(),
+            _ if defaults => rule.default.clone(),
+            _ => None,
         };
         if let Some(v) = fill {
             put(spec, &segs, typed_like(path, v));
@@ -243,7 +245,7 @@ mod tests {
     fn run(def: &str, spec: Value) -> (Map<String, Value>, Result<(), Vec<Violation>>) {
         let def = Definition::parse(def).expect("definition");
         let mut spec = spec.as_object().cloned().expect("object");
-        complete(&def, &mut spec);
+        complete(&def, &mut spec, true);
         let verdict = check(&def, &spec, &[("cluster_type", json!("all-purpose"))]);
         (spec, verdict)
     }

@@ -1,8 +1,9 @@
-//! Compute: cluster policies and the policy language, policy families, and the node-type and
-//! Spark-version catalogue.
+//! Compute: cluster policies and the policy language, policy families, clusters and their
+//! libraries, and the node-type and Spark-version catalogue.
 
 pub mod catalog;
 pub mod check;
+pub mod clusters;
 pub mod families;
 pub mod libraries;
 pub mod policies;
@@ -17,6 +18,7 @@ use ironbrick_api::compute::{GetSparkVersionsResponse, ListNodeTypesResponse};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(policies::routes())
+        .merge(clusters::libraries::routes())
         .merge(cluster_routes())
 }
 
@@ -26,7 +28,7 @@ pub fn routes_2_1() -> Router<AppState> {
 }
 
 fn cluster_routes() -> Router<AppState> {
-    Router::new()
+    clusters::routes()
         .route("/clusters/list-node-types", get(node_types))
         .route("/clusters/spark-versions", get(spark_versions))
 }

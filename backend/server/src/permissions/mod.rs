@@ -5,9 +5,9 @@
 //! ACL, its direct grants and how answers name it). Everything else is shared: requests are
 //! checked and turned into stored grants by [`edit`], answers are rendered by [`render`], and
 //! the decision whether the caller may read or change the ACL is [`crate::authz::decide`]'s.
-//! Serving cluster policies or clusters later is one more descriptor.
+//! Cluster policies and clusters are [`compute::ComputeObjects`].
 
-mod cluster_policies;
+pub mod compute;
 pub mod edit;
 pub mod objects;
 pub mod render;

@@ -15,7 +15,8 @@ pub static DESCRIPTORS: &[&dyn Descriptor] = &[
     &Authorization,
     &WorkspaceObjects::NOTEBOOKS,
     &WorkspaceObjects::DIRECTORIES,
-    &super::cluster_policies::ClusterPolicies,
+    &super::compute::ComputeObjects::CLUSTER_POLICIES,
+    &super::compute::ComputeObjects::CLUSTERS,
 ];
 
 fn direct(grants: &[StoredGrant]) -> impl Iterator<Item = Grant> + '_ {

@@ -77,6 +77,7 @@ impl Server {
             workspace_domain: None,
             oauth_token_ttl,
             password_backoff,
+            cluster_transition: Duration::from_millis(200),
         };
         let envelope =
             ironbrick::keys::local_envelope(dir.path(), Duration::from_secs(300)).unwrap();
