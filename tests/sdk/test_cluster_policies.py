@@ -1,6 +1,6 @@
 """Cluster policies through the official SDK: the policy API, malformed definitions refused
 with each rule's path, built-in families with overrides, and the node-type / Spark-version
-catalogue. (Cluster creation against policies is the next part of issue 11.)"""
+catalogue. Clusters under policies are tests/sdk/test_clusters.py."""
 
 import json
 import uuid

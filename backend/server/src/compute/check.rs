@@ -130,7 +130,7 @@ pub fn verdict(constraint: &Constraint, value: &Value) -> Result<(), String> {
         )),
         Constraint::Forbidden => Err("is forbidden by the policy".into()),
         Constraint::Allowlist(values) if !values.iter().any(|a| same(value, a)) => Err(format!(
-            "{} is not allowed; allowed values: {}",
+            "{} is not allowed (allowed values: {})",
             shown(),
             values.iter().map(text).collect::<Vec<_>>().join(", ")
         )),
@@ -293,7 +293,7 @@ mod tests {
                 "cluster_type: \"all-purpose\" is not allowed: the policy fixes it to job",
                 "init_scripts.*.s3.destination: \"s3://evil/x.sh\" is blocked by the policy",
                 "instance_pool_id: is forbidden by the policy",
-                "node_type_id: \"i3.4xlarge\" is not allowed; allowed values: i3.xlarge",
+                "node_type_id: \"i3.4xlarge\" is not allowed (allowed values: i3.xlarge)",
                 "num_workers: 9 is above the maximum 4",
                 "spark_version: \"13.3.x-scala2.12\" does not match the pattern \"15\\\\..*\"",
             ]
