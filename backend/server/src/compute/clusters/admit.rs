@@ -7,11 +7,12 @@ use crate::auth::WorkspaceCtx;
 use crate::authz::Action;
 use crate::compute::check::{check, complete};
 use crate::compute::policies;
+use crate::compute::rules::Definition;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::directory;
 use crate::permissions::compute::ComputeObjects;
 use crate::state::AppState;
-use ironbrick_api::compute::ClusterSpec;
+use ironbrick_api::compute::{ClusterSpec, Policy};
 use serde_json::{json, Value};
 
 /// A specification that may be stored.
@@ -21,6 +22,32 @@ pub struct Admitted {
     pub attributes: ClusterSpec,
     /// As the client sent it.
     pub requested: ClusterSpec,
+}
+
+/// Completes `attributes` from `policy` (whose parsed definition is `def`) and judges the
+/// result: its shape, then every rule, the virtual `dbus_per_hour` and `cluster_type`
+/// included; all violated paths are reported in one INVALID_PARAMETER_VALUE.
+pub fn enforce(
+    policy: &Policy,
+    def: &Definition,
+    attributes: &mut ClusterSpec,
+    use_defaults: bool,
+) -> ApiResult<()> {
+    complete(def, attributes, use_defaults);
+    spec::check_shape(attributes)?;
+    let virtuals = [
+        ("dbus_per_hour", json!(spec::dbus_per_hour(attributes))),
+        ("cluster_type", json!("all-purpose")),
+    ];
+    check(def, attributes, &virtuals).map_err(|violations| {
+        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        ApiError::invalid(format!(
+            "Validation failed against cluster policy {:?} ({}): {}.",
+            policy.name,
+            policy.policy_id,
+            list.join("; ")
+        ))
+    })
 }
 
 /// Whether the caller holds `allow-cluster-create`, itself or through a group.
@@ -73,25 +100,9 @@ pub fn admit(state: &AppState, ctx: &WorkspaceCtx, requested: ClusterSpec) -> Ap
         entitled: ctx.subject.workspace_admin || entitled(state, ctx)?,
         policy: policy_acl.as_ref(),
     })?;
-    if let Some(p) = &policy {
-        let def = policies::definition(p)?;
-        complete(&def, &mut attributes, use_defaults);
-        spec::check_shape(&attributes)?;
-        let virtuals = [
-            ("dbus_per_hour", json!(spec::dbus_per_hour(&attributes))),
-            ("cluster_type", json!("all-purpose")),
-        ];
-        if let Err(violations) = check(&def, &attributes, &virtuals) {
-            let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-            return Err(ApiError::invalid(format!(
-                "Validation failed against cluster policy {:?} ({}): {}.",
-                p.name,
-                p.policy_id,
-                list.join("; ")
-            )));
-        }
-    } else {
-        spec::check_shape(&attributes)?;
+    match &policy {
+        Some(p) => enforce(p, &policies::definition(p)?, &mut attributes, use_defaults)?,
+        None => spec::check_shape(&attributes)?,
     }
     Ok(Admitted {
         attributes,

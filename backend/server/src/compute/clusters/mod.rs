@@ -8,7 +8,7 @@
 //! libraries. The creator gets CAN_MANAGE. Editing a policy leaves its clusters as they are;
 //! their next edit is judged by the new definition.
 
-mod admit;
+pub mod admit;
 mod events;
 pub mod libraries;
 pub mod lifecycle;
