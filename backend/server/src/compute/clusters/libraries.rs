@@ -3,8 +3,9 @@
 //! Libraries are recorded against the cluster (CAN_MANAGE to change them, CAN_ATTACH_TO to read
 //! them). A library is INSTALLED while the cluster runs and PENDING otherwise; an uninstalled
 //! one shows UNINSTALL_ON_RESTART until the next (re)start. A cluster policy that sets
-//! `libraries` decides a cluster's libraries: they are listed for every cluster under it, and
-//! nobody installs or uninstalls others there.
+//! `libraries` decides a cluster's libraries: they are listed for every cluster under it (with
+//! the message `Set by cluster policy "<name>".`), and nobody installs or uninstalls others
+//! there.
 
 use super::lifecycle::{ClusterRecord, LibraryEntry};
 use super::{authorize, mutate, store};
