@@ -5,6 +5,6 @@ data "databricks_cluster_policy" "personal" {
   name = databricks_cluster_policy.personal_vm.name
 }
 
-output "personal_compute_max_workers" {
+output "personal_compute_num_workers" {
   value = jsondecode(data.databricks_cluster_policy.personal.definition)["num_workers"]["value"]
 }
