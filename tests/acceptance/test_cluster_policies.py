@@ -152,7 +152,12 @@ def test_cluster_policies_lifecycle(tf_factory, fresh_backend, tmp_path):
         assert after[addr]["provider_config"] == before[addr]["provider_config"], addr
     assert after["databricks_permissions.team_policy"]["cluster_policy_id"] == team["id"]
     plan = tf.plan(*v2)
-    assert plan.code == 0, plan.out
+    # nothing to change (Terraform 1.0's import leaves the outputs of data sources that depend
+    # on imported resources empty: the plan may offer to fill them in, and the apply does)
+    assert planned(plan.out) == {}, plan.out
+    assert plan.code == 0 or "Terraform will perform the following actions" not in plan.out, plan.out
+    tf.apply(*v2)
+    assert tf.plan(*v2).code == 0
 
     tf.destroy(*v2)
     assert api.policies() == {}
