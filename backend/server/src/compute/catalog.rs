@@ -221,3 +221,26 @@ pub fn spark_versions() -> Vec<SparkVersion> {
 pub fn is_spark_version(key: &str) -> bool {
     SPARK_VERSIONS.iter().any(|(k, _)| *k == key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_disks_belong_to_catalogue_node_types() {
+        for (id, disks, gb) in LOCAL_NVME {
+            assert!(find_node_type(id).is_some(), "{id}");
+            assert!(*disks > 0 && *gb > 0, "{id}");
+        }
+        let i3 = find_node_type("i3.xlarge").and_then(|n| n.node_instance_type);
+        assert_eq!(
+            i3.map(|i| (i.local_nvme_disks, i.local_nvme_disk_size_gb)),
+            Some((1, 950))
+        );
+        let p3 = find_node_type("p3.2xlarge").and_then(|n| n.node_instance_type);
+        assert_eq!(p3.map(|i| i.local_nvme_disks), Some(0), "EBS only");
+        assert!(node_types()
+            .iter()
+            .any(|n| n.node_type_id.contains("-fleet.")));
+    }
+}
