@@ -80,6 +80,7 @@ def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
         "databricks_permissions": lambda v: v["id"],  # /authorization/tokens, /notebooks/<id>, ...
         "databricks_secret_acl": lambda v: f"{v['scope']}|||{v['principal']}",
         "databricks_entitlements": lambda v: v["id"],
+        "databricks_cluster_policy": lambda v: v["id"],
     }
     # at the account, or in the workspace their provider_config names
     account_or_workspace = {
@@ -155,6 +156,18 @@ def test_official_docs_examples(terraform_exe, tf_factory, fresh_backend, tmp_pa
     for team, team_ws in teams.items():
         scopes = ws_get(b, team_ws, "secrets/scopes/list")["scopes"]
         assert [s["name"] for s in scopes] == [f"{team}-pipelines"], "each scope lives in its own workspace"
+    policies = {p["name"]: p for p in ws_get(b, ws, "policies/clusters/list")["policies"]}
+    assert sorted(policies) == ["Personal Compute", "marketing cluster policy"]
+    assert policies["Personal Compute"]["policy_family_id"] == "personal-vm"
+    assert policies["marketing cluster policy"]["libraries"] == [{"pypi": {"package": "databricks-sdk==0.12.0"}}]
+    fair_use = res["databricks_cluster_policy.fair_use"]["id"]
+    grants = ws_get(b, ws, f"permissions/cluster-policies/{fair_use}")["access_control_list"]
+    assert {"group_name": "Workspace Engineers", "permission_level": "CAN_USE"} in [
+        {"group_name": e.get("group_name"), "permission_level": p["permission_level"]}
+        for e in grants for p in e["all_permissions"]]
+    assert out["personal_compute_num_workers"] == 0
+    assert (out["smallest_node_type"], out["gpu_node_type"]) == ("m5d.large", "g4dn.2xlarge")
+    assert (out["latest_lts_runtime"], out["gpu_ml_runtime"]) == ("16.4.x-scala2.12", "15.4.x-gpu-ml-scala2.12")
     if newer:
         secret = ws_get(b, ws, "secrets/get", scope="application-secret-scope", key="warehouse_password")
         assert base64.b64decode(secret["value"]).decode() == WAREHOUSE_PASSWORD

@@ -124,6 +124,25 @@ pub struct NodeType {
     pub is_io_cache_enabled: bool,
     #[serde(default)]
     pub support_ebs_volumes: bool,
+    #[serde(default)]
+    pub support_port_forwarding: bool,
+    /// The instance's local storage, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_instance_type: Option<NodeInstanceType>,
+}
+
+/// The hardware of a node type: its local disks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInstanceType {
+    pub instance_type_id: String,
+    #[serde(default)]
+    pub local_disks: i64,
+    #[serde(default)]
+    pub local_disk_size_gb: i64,
+    #[serde(default)]
+    pub local_nvme_disks: i64,
+    #[serde(default)]
+    pub local_nvme_disk_size_gb: i64,
 }
 
 /// Answer of `GET /api/2.0/clusters/list-node-types`.

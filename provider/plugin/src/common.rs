@@ -63,6 +63,15 @@ pub async fn get_opt<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// The `/api/2.1` base of a workspace API base URL (`.../api/2.0`), where the official SDKs call
+/// the clusters API.
+pub fn api_2_1(base: &str) -> String {
+    match base.strip_suffix("/api/2.0") {
+        Some(root) => format!("{root}/api/2.1"),
+        None => base.to_owned(),
+    }
+}
+
 /// Reports a connection that is not usable yet.
 pub fn unconfigured(diags: &mut Diagnostics, why: String) {
     diags.error("Provider not configured", why);
@@ -314,6 +323,12 @@ mod tests {
         assert!(o.get("workspace_id").is_null());
         assert_eq!(host_workspace("http://h:1/w/9"), Some(9));
         assert_eq!(host_workspace("http://h:1"), None);
+    }
+
+    #[test]
+    fn clusters_calls_use_api_2_1() {
+        assert_eq!(api_2_1("http://h:1/w/9/api/2.0"), "http://h:1/w/9/api/2.1");
+        assert_eq!(api_2_1("http://h:1/api/2.0"), "http://h:1/api/2.1");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Data shipped with the server: the AWS instance types clusters can use (cores, memory, DBU
 //! rate of an all-purpose node) and the Databricks Runtime versions.
 
-use ironbrick_api::compute::{NodeType, SparkVersion};
+use ironbrick_api::compute::{NodeInstanceType, NodeType, SparkVersion};
 
 /// (id, cores, memory GiB, GPUs, DBU/h, category, Graviton)
 const NODE_TYPES: &[(&str, f64, f64, i64, f64, &str, bool)] = &[
@@ -66,6 +66,50 @@ const NODE_TYPES: &[(&str, f64, f64, i64, f64, &str, bool)] = &[
     ("g4dn.2xlarge", 8.0, 32.0, 1, 1.07, "GPU Accelerated", false),
     ("g5.xlarge", 4.0, 16.0, 1, 1.43, "GPU Accelerated", false),
     ("p3.2xlarge", 8.0, 61.0, 1, 4.15, "GPU Accelerated", false),
+    (
+        "md-fleet.xlarge",
+        4.0,
+        16.0,
+        0,
+        0.69,
+        "General Purpose",
+        false,
+    ),
+    (
+        "rd-fleet.xlarge",
+        4.0,
+        32.0,
+        0,
+        0.9,
+        "Memory Optimized",
+        false,
+    ),
+];
+
+/// Local NVMe storage of the node types that have it: (id, disks, GB per disk).
+const LOCAL_NVME: &[(&str, i64, i64)] = &[
+    ("m5d.large", 1, 75),
+    ("m5d.xlarge", 1, 150),
+    ("m5d.2xlarge", 1, 300),
+    ("m5d.4xlarge", 2, 300),
+    ("m6gd.xlarge", 1, 237),
+    ("m6gd.2xlarge", 1, 474),
+    ("r5d.large", 1, 75),
+    ("r5d.xlarge", 1, 150),
+    ("r5d.2xlarge", 1, 300),
+    ("r5d.4xlarge", 2, 300),
+    ("i3.xlarge", 1, 950),
+    ("i3.2xlarge", 1, 1900),
+    ("i3.4xlarge", 2, 1900),
+    ("i3.8xlarge", 4, 1900),
+    ("c5d.xlarge", 1, 100),
+    ("c5d.2xlarge", 1, 200),
+    ("c5d.4xlarge", 1, 400),
+    ("g4dn.xlarge", 1, 125),
+    ("g4dn.2xlarge", 1, 225),
+    ("g5.xlarge", 1, 250),
+    ("md-fleet.xlarge", 1, 150),
+    ("rd-fleet.xlarge", 1, 150),
 ];
 
 /// (key, name)
@@ -142,7 +186,23 @@ fn node_type(n: &(&str, f64, f64, i64, f64, &str, bool)) -> NodeType {
         photon_driver_capable: gpus == 0,
         is_io_cache_enabled: id.contains('d') || id.starts_with("i3"),
         support_ebs_volumes: true,
+        support_port_forwarding: true,
+        node_instance_type: Some(instance(id)),
         ..NodeType::default()
+    }
+}
+
+/// The hardware of node type `id`: its local NVMe disks, if any.
+fn instance(id: &str) -> NodeInstanceType {
+    let (disks, gb) = LOCAL_NVME
+        .iter()
+        .find(|d| d.0 == id)
+        .map_or((0, 0), |d| (d.1, d.2));
+    NodeInstanceType {
+        instance_type_id: id.to_owned(),
+        local_nvme_disks: disks,
+        local_nvme_disk_size_gb: gb,
+        ..NodeInstanceType::default()
     }
 }
 
@@ -160,4 +220,27 @@ pub fn spark_versions() -> Vec<SparkVersion> {
 /// Whether `key` is a Spark version of the catalogue.
 pub fn is_spark_version(key: &str) -> bool {
     SPARK_VERSIONS.iter().any(|(k, _)| *k == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_disks_belong_to_catalogue_node_types() {
+        for (id, disks, gb) in LOCAL_NVME {
+            assert!(find_node_type(id).is_some(), "{id}");
+            assert!(*disks > 0 && *gb > 0, "{id}");
+        }
+        let i3 = find_node_type("i3.xlarge").and_then(|n| n.node_instance_type);
+        assert_eq!(
+            i3.map(|i| (i.local_nvme_disks, i.local_nvme_disk_size_gb)),
+            Some((1, 950))
+        );
+        let p3 = find_node_type("p3.2xlarge").and_then(|n| n.node_instance_type);
+        assert_eq!(p3.map(|i| i.local_nvme_disks), Some(0), "EBS only");
+        assert!(node_types()
+            .iter()
+            .any(|n| n.node_type_id.contains("-fleet.")));
+    }
 }

@@ -1,10 +1,13 @@
 //! Data sources, one module per object type.
 
+mod cluster_policy;
 mod current_user;
 mod group;
 mod mws_workspaces;
+mod node_type;
 mod notebook;
 mod service_principal;
+mod spark_version;
 mod user;
 
 use crate::common::Conn;
@@ -20,5 +23,8 @@ pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn DataSource>> {
         Arc::new(user::UserData(conn.clone())),
         Arc::new(group::GroupData(conn.clone())),
         Arc::new(service_principal::ServicePrincipalData(conn.clone())),
+        Arc::new(node_type::NodeTypeData(conn.clone())),
+        Arc::new(spark_version::SparkVersionData(conn.clone())),
+        Arc::new(cluster_policy::ClusterPolicyData(conn.clone())),
     ]
 }

@@ -1,5 +1,6 @@
 //! Managed resources, one module per object type.
 
+mod cluster_policy;
 mod directory;
 mod entitlements;
 mod group;
@@ -53,5 +54,6 @@ pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn Resource>> {
         Arc::new(mws_permission_assignment::MwsPermissionAssignment(c())),
         Arc::new(permissions::Permissions(c())),
         Arc::new(secret_acl::SecretAcl(c())),
+        Arc::new(cluster_policy::ClusterPolicy(c())),
     ]
 }

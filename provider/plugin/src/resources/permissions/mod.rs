@@ -364,12 +364,14 @@ impl Resource for Permissions {
                 "id",
                 Ty::String,
                 "`/<object_type>/<object_id>`: `/authorization/tokens`, \
-                 `/authorization/passwords`, `/notebooks/<id>`, `/directories/<id>`.",
+                 `/authorization/passwords`, `/notebooks/<id>`, `/directories/<id>`, \
+                 `/cluster-policies/<id>`.",
             ),
             Attr::optional_computed(
                 "object_type",
                 Ty::String,
-                "Type of the object: `tokens`, `passwords`, `notebook`, `directory`.",
+                "Type of the object: `tokens`, `passwords`, `notebook`, `directory`, \
+                 `cluster-policy`.",
             ),
         ];
         attrs.extend(

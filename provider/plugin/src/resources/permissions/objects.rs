@@ -94,6 +94,18 @@ pub const KINDS: &[Kind] = &[
         admins_configurable: true,
         admins_always: AdminsAlways::No,
     },
+    Kind {
+        id_field: "cluster_policy_id",
+        value: None,
+        path_field: None,
+        workspace_object: None,
+        object_type: "cluster-policy",
+        request_type: "cluster-policies",
+        // only admins edit policies, and they always may use them: CAN_USE is all there is
+        levels: &[(CanUse, true)],
+        admins_configurable: false,
+        admins_always: AdminsAlways::No,
+    },
 ];
 
 /// Values `authorization` takes upstream.
@@ -318,6 +330,11 @@ mod tests {
             assert_eq!(found, k);
             assert_eq!(object, k.value.unwrap_or("42"));
         }
+        let Selected::Served { kind, by_path } = select("cluster_policy_id", "ABC") else {
+            panic!("cluster policies are served");
+        };
+        assert_eq!(kind.resource_id("ABC"), "/cluster-policies/ABC");
+        assert!(!by_path && kind.allows(CanUse) && !kind.allows(CanManage));
         assert!(from_id("/clusters/c1")
             .unwrap_err()
             .contains("not supported by Ironbrick yet"));
