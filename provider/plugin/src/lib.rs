@@ -6,6 +6,7 @@
 //! schemas without starting a plugin.
 
 mod account_object;
+mod api_json;
 mod common;
 mod data_sources;
 pub mod docs;

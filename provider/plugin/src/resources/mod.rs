@@ -1,5 +1,6 @@
 //! Managed resources, one module per object type.
 
+mod cluster;
 mod cluster_policy;
 mod directory;
 mod entitlements;
@@ -55,5 +56,6 @@ pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn Resource>> {
         Arc::new(permissions::Permissions(c())),
         Arc::new(secret_acl::SecretAcl(c())),
         Arc::new(cluster_policy::ClusterPolicy(c())),
+        Arc::new(cluster::Cluster(c())),
     ]
 }

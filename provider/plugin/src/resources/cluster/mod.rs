@@ -61,7 +61,12 @@ fn libraries(o: &Obj) -> Vec<Json> {
 }
 
 /// State from the server's cluster and library statuses.
-fn state(mut st: Obj, cluster: &Map<String, Json>, libs: &ClusterLibraryStatuses, host: &str) -> Obj {
+fn state(
+    mut st: Obj,
+    cluster: &Map<String, Json>,
+    libs: &ClusterLibraryStatuses,
+    host: &str,
+) -> Obj {
     let requested = cluster
         .get("spec")
         .and_then(Json::as_object)
@@ -103,11 +108,17 @@ fn state(mut st: Obj, cluster: &Map<String, Json>, libs: &ClusterLibraryStatuses
         cluster,
         &[],
     );
-    st.set("default_tags", tags.get("default_tags").cloned().unwrap_or_default())
-        .set("state", text("state"))
-        .set("url", format!("{host}/#setting/clusters/{cluster_id}/configuration"))
-        .set("id", cluster_id.clone())
-        .set("cluster_id", cluster_id);
+    st.set(
+        "default_tags",
+        tags.get("default_tags").cloned().unwrap_or_default(),
+    )
+    .set("state", text("state"))
+    .set(
+        "url",
+        format!("{host}/#setting/clusters/{cluster_id}/configuration"),
+    )
+    .set("id", cluster_id.clone())
+    .set("cluster_id", cluster_id);
     st
 }
 
@@ -118,7 +129,10 @@ struct Api {
 }
 
 impl Api {
-    async fn cluster(&self, id: &str) -> Result<Option<Map<String, Json>>, ironbrick_api::client::ClientError> {
+    async fn cluster(
+        &self,
+        id: &str,
+    ) -> Result<Option<Map<String, Json>>, ironbrick_api::client::ClientError> {
         let url = format!("{}/clusters/get?cluster_id={id}", self.base);
         match self.client.get::<Map<String, Json>>(&url).await {
             Ok(c) => Ok(Some(c)),
@@ -127,13 +141,26 @@ impl Api {
         }
     }
 
-    async fn libraries(&self, id: &str) -> Result<ClusterLibraryStatuses, ironbrick_api::client::ClientError> {
+    async fn libraries(
+        &self,
+        id: &str,
+    ) -> Result<ClusterLibraryStatuses, ironbrick_api::client::ClientError> {
         let url = format!("{}/libraries/cluster-status?cluster_id={id}", self.base);
         self.client.get(&url).await
     }
 
-    async fn post(&self, path: &str, body: &impl serde::Serialize, action: &str, diags: &mut Diagnostics) -> Option<Json> {
-        match self.client.post::<_, Json>(&format!("{}/{path}", self.base), body).await {
+    async fn post(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+        action: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Json> {
+        match self
+            .client
+            .post::<_, Json>(&format!("{}/{path}", self.base), body)
+            .await
+        {
             Ok(v) => Some(v),
             Err(e) => {
                 report(diags, action, &e);
@@ -144,14 +171,27 @@ impl Api {
 
     /// Waits until the cluster's state is one of `wanted`; fails on TERMINATED or ERROR when
     /// those are not wanted, or after `timeout`.
-    async fn wait(&self, id: &str, wanted: &[&str], timeout: Duration, diags: &mut Diagnostics) -> bool {
+    async fn wait(
+        &self,
+        id: &str,
+        wanted: &[&str],
+        timeout: Duration,
+        diags: &mut Diagnostics,
+    ) -> bool {
         let deadline = Instant::now() + timeout;
         let mut pause = Duration::from_millis(100);
         loop {
             let state = match self.cluster(id).await {
-                Ok(Some(c)) => c.get("state").and_then(Json::as_str).unwrap_or_default().to_owned(),
+                Ok(Some(c)) => c
+                    .get("state")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
                 Ok(None) => {
-                    diags.error("Cluster disappeared", format!("Cluster {id} no longer exists."));
+                    diags.error(
+                        "Cluster disappeared",
+                        format!("Cluster {id} no longer exists."),
+                    );
                     return false;
                 }
                 Err(e) => {
@@ -181,9 +221,23 @@ impl Api {
         }
     }
 
-    async fn change_libraries(&self, id: &str, prior: &[Json], planned: &[Json], diags: &mut Diagnostics) -> Option<()> {
-        let gone: Vec<Json> = prior.iter().filter(|l| !planned.contains(l)).cloned().collect();
-        let new: Vec<Json> = planned.iter().filter(|l| !prior.contains(l)).cloned().collect();
+    async fn change_libraries(
+        &self,
+        id: &str,
+        prior: &[Json],
+        planned: &[Json],
+        diags: &mut Diagnostics,
+    ) -> Option<()> {
+        let gone: Vec<Json> = prior
+            .iter()
+            .filter(|l| !planned.contains(l))
+            .cloned()
+            .collect();
+        let new: Vec<Json> = planned
+            .iter()
+            .filter(|l| !prior.contains(l))
+            .cloned()
+            .collect();
         for (path, libs, action) in [
             ("libraries/uninstall", gone, "uninstall libraries"),
             ("libraries/install", new, "install libraries"),
@@ -200,11 +254,17 @@ impl Api {
     }
 
     async fn pin(&self, id: &str, pinned: bool, diags: &mut Diagnostics) -> Option<()> {
-        let path = if pinned { "clusters/pin" } else { "clusters/unpin" };
+        let path = if pinned {
+            "clusters/pin"
+        } else {
+            "clusters/unpin"
+        };
         let req = ClusterId {
             cluster_id: id.to_owned(),
         };
-        self.post(path, &req, "pin or unpin the cluster", diags).await.map(|_| ())
+        self.post(path, &req, "pin or unpin the cluster", diags)
+            .await
+            .map(|_| ())
     }
 }
 
@@ -237,7 +297,12 @@ impl Resource for Cluster {
     async fn create(&self, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {
         let api = self.api(&planned, diags)?;
         let created = api
-            .post("clusters/create", &spec(&planned), "create the cluster", diags)
+            .post(
+                "clusters/create",
+                &spec(&planned),
+                "create the cluster",
+                diags,
+            )
             .await?;
         let id = created
             .get("cluster_id")
@@ -252,7 +317,8 @@ impl Resource for Cluster {
                 return Some(st);
             }
         }
-        api.change_libraries(&id, &[], &libraries(&planned), diags).await?;
+        api.change_libraries(&id, &[], &libraries(&planned), diags)
+            .await?;
         if planned.bool("is_pinned").known() == Some(true) {
             api.pin(&id, true, diags).await?;
         }
@@ -287,7 +353,11 @@ impl Resource for Cluster {
         if edited {
             let settled = ["RUNNING", "TERMINATED"];
             let now = match api.cluster(&id).await {
-                Ok(Some(c)) => c.get("state").and_then(Json::as_str).unwrap_or_default().to_owned(),
+                Ok(Some(c)) => c
+                    .get("state")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
                 Ok(None) => String::new(),
                 Err(e) => {
                     report(diags, "read the cluster", &e);
@@ -299,7 +369,8 @@ impl Resource for Cluster {
             }
             let mut body = spec(&planned);
             body.insert("cluster_id".into(), Json::String(id.clone()));
-            api.post("clusters/edit", &body, "edit the cluster", diags).await?;
+            api.post("clusters/edit", &body, "edit the cluster", diags)
+                .await?;
             let wait = now != "TERMINATED" && planned.bool("no_wait").known() != Some(true);
             if wait && !api.wait(&id, &["RUNNING"], timeout, diags).await {
                 return None;
@@ -318,7 +389,9 @@ impl Resource for Cluster {
         let Some(api) = self.api(&st, diags) else {
             return;
         };
-        let req = ClusterId { cluster_id: id(&st) };
+        let req = ClusterId {
+            cluster_id: id(&st),
+        };
         let url = format!("{}/clusters/permanent-delete", api.base);
         match api.client.post::<_, Json>(&url, &req).await {
             Ok(_) => {}
@@ -343,7 +416,10 @@ mod tests {
         o.set("spark_version", "15.4.x-scala2.12")
             .set("num_workers", 2i64)
             .set("no_wait", true)
-            .set("custom_tags", Dyn::Map([("a".to_owned(), Dyn::from("b"))].into_iter().collect()));
+            .set(
+                "custom_tags",
+                Dyn::Map([("a".to_owned(), Dyn::from("b"))].into_iter().collect()),
+            );
         let mut scale = Obj::new();
         scale.set("max_workers", 4i64);
         o.set("autoscale", Dyn::List(vec![Dyn::from(scale)]));

@@ -24,16 +24,6 @@ pub const NOT_SENT: [&str; 11] = [
     "clear_cloud_attributes_on_remove",
 ];
 
-/// Arguments whose change needs no `clusters/edit`.
-pub const IN_PLACE: [&str; 6] = [
-    "is_pinned",
-    "no_wait",
-    "library",
-    "timeouts",
-    "clear_cloud_attributes_on_remove",
-    "apply_policy_default_values",
-];
-
 const DATA_SECURITY_MODES: [&str; 10] = [
     "NONE",
     "SINGLE_USER",
@@ -82,7 +72,10 @@ fn s3() -> NestedBlock {
             b("enable_encryption", "Server-side encryption."),
             s("encryption_type", "`sse-s3` or `sse-kms`."),
             s("kms_key", "KMS key for `sse-kms`."),
-            s("canned_acl", "Canned ACL, such as `bucket-owner-full-control`."),
+            s(
+                "canned_acl",
+                "Canned ACL, such as `bucket-owner-full-control`.",
+            ),
         ],
     )
 }
@@ -107,16 +100,28 @@ fn aws_attributes() -> NestedBlock {
         "aws_attributes",
         "AWS settings of the cluster's instances.",
         vec![
-            s("availability", "`SPOT`, `ON_DEMAND` or `SPOT_WITH_FALLBACK`."),
+            s(
+                "availability",
+                "`SPOT`, `ON_DEMAND` or `SPOT_WITH_FALLBACK`.",
+            ),
             n("first_on_demand", "Nodes (driver first) placed on demand."),
-            n("spot_bid_price_percent", "Spot bid, % of the on-demand price."),
+            n(
+                "spot_bid_price_percent",
+                "Spot bid, % of the on-demand price.",
+            ),
             s("zone_id", "Availability zone, or `auto`."),
             s("instance_profile_arn", "Instance profile of the nodes."),
-            s("ebs_volume_type", "`GENERAL_PURPOSE_SSD` or `THROUGHPUT_OPTIMIZED_HDD`."),
+            s(
+                "ebs_volume_type",
+                "`GENERAL_PURPOSE_SSD` or `THROUGHPUT_OPTIMIZED_HDD`.",
+            ),
             n("ebs_volume_count", "EBS volumes per node."),
             n("ebs_volume_size", "Size of each EBS volume (GiB)."),
             n("ebs_volume_iops", "IOPS of each gp3 volume."),
-            n("ebs_volume_throughput", "Throughput of each gp3 volume (MiB/s)."),
+            n(
+                "ebs_volume_throughput",
+                "Throughput of each gp3 volume (MiB/s).",
+            ),
         ],
     )
 }
@@ -245,18 +250,52 @@ fn attrs() -> Vec<Attr> {
     vec![
         Attr::optional_computed("id", Ty::String, "The cluster id."),
         Attr::computed("cluster_id", Ty::String, "The cluster id."),
-        Attr::required("spark_version", Ty::String, "Databricks Runtime version (see `databricks_spark_version`)."),
+        Attr::required(
+            "spark_version",
+            Ty::String,
+            "Databricks Runtime version (see `databricks_spark_version`).",
+        ),
         s("cluster_name", "Cluster name."),
-        s("node_type_id", "Worker node type (see `databricks_node_type`)."),
-        s("driver_node_type_id", "Driver node type; the worker type when unset."),
-        n("num_workers", "Fixed number of workers (leave unset with `autoscale`)."),
-        n("autotermination_minutes", "Idle minutes before the cluster stops; 0 never.").default(60),
-        s("policy_id", "Cluster policy the cluster is checked against."),
-        b("apply_policy_default_values", "Whether the policy's default values fill in what is unset."),
-        Attr::optional("custom_tags", Ty::map_of_strings(), "Tags of the cluster's cloud resources."),
+        s(
+            "node_type_id",
+            "Worker node type (see `databricks_node_type`).",
+        ),
+        s(
+            "driver_node_type_id",
+            "Driver node type; the worker type when unset.",
+        ),
+        n(
+            "num_workers",
+            "Fixed number of workers (leave unset with `autoscale`).",
+        ),
+        n(
+            "autotermination_minutes",
+            "Idle minutes before the cluster stops; 0 never.",
+        )
+        .default(60),
+        s(
+            "policy_id",
+            "Cluster policy the cluster is checked against.",
+        ),
+        b(
+            "apply_policy_default_values",
+            "Whether the policy's default values fill in what is unset.",
+        ),
+        Attr::optional(
+            "custom_tags",
+            Ty::map_of_strings(),
+            "Tags of the cluster's cloud resources.",
+        ),
         Attr::optional("spark_conf", Ty::map_of_strings(), "Spark configuration."),
-        Attr::optional("spark_env_vars", Ty::map_of_strings(), "Environment variables."),
-        s("data_security_mode", "Access mode: `SINGLE_USER`, `USER_ISOLATION`, `NONE`, ..."),
+        Attr::optional(
+            "spark_env_vars",
+            Ty::map_of_strings(),
+            "Environment variables.",
+        ),
+        s(
+            "data_security_mode",
+            "Access mode: `SINGLE_USER`, `USER_ISOLATION`, `NONE`, ...",
+        ),
         s("single_user_name", "The user of a `SINGLE_USER` cluster."),
         s("runtime_engine", "`STANDARD` or `PHOTON`."),
         s("kind", "`CLASSIC_PREVIEW` for the simplified form."),
@@ -266,15 +305,36 @@ fn attrs() -> Vec<Attr> {
         b("enable_local_disk_encryption", "Encrypted local disks."),
         s("instance_pool_id", "Instance pool of the workers."),
         s("driver_instance_pool_id", "Instance pool of the driver."),
-        s("idempotency_token", "Makes create idempotent (at most 64 characters).").force_new(),
-        Attr::optional("ssh_public_keys", Ty::list_of_strings(), "SSH keys (at most 10)."),
+        s(
+            "idempotency_token",
+            "Makes create idempotent (at most 64 characters).",
+        )
+        .force_new(),
+        Attr::optional(
+            "ssh_public_keys",
+            Ty::list_of_strings(),
+            "SSH keys (at most 10).",
+        ),
         s("dependency_mode", "How dependencies are resolved."),
         n("remote_disk_throughput", "Remote disk throughput (MB/s)."),
-        n("total_initial_remote_disk_size", "Initial remote disk size (GB)."),
-        b("is_pinned", "Keeps the cluster in the list after it stops (admins only)."),
+        n(
+            "total_initial_remote_disk_size",
+            "Initial remote disk size (GB).",
+        ),
+        b(
+            "is_pinned",
+            "Keeps the cluster in the list after it stops (admins only).",
+        ),
         b("no_wait", "Do not wait for RUNNING after create."),
-        b("clear_cloud_attributes_on_remove", "Send no cloud attributes when the block is removed."),
-        Attr::computed("default_tags", Ty::map_of_strings(), "Tags Databricks adds."),
+        b(
+            "clear_cloud_attributes_on_remove",
+            "Send no cloud attributes when the block is removed.",
+        ),
+        Attr::computed(
+            "default_tags",
+            Ty::map_of_strings(),
+            "Tags Databricks adds.",
+        ),
         Attr::computed("state", Ty::String, "Lifecycle state."),
         Attr::computed("url", Ty::String, "The cluster's page."),
     ]
@@ -291,7 +351,10 @@ pub fn schema(library: NestedBlock) -> Schema {
     .with_block(one(
         "autoscale",
         "Autoscaling bounds (instead of `num_workers`).",
-        vec![n("min_workers", "Fewest workers."), n("max_workers", "Most workers.")],
+        vec![
+            n("min_workers", "Fewest workers."),
+            n("max_workers", "Most workers."),
+        ],
     ))
     .with_block(aws_attributes())
     .with_block(azure)
@@ -311,9 +374,27 @@ pub fn schema(library: NestedBlock) -> Schema {
 /// Plan-time checks.
 pub fn validate(config: &Obj, diags: &mut Diagnostics) {
     aws_only(config, &OTHER_CLOUDS, diags);
-    check(config, "data_security_mode", Path::attr("data_security_mode"), diags, one_of(&DATA_SECURITY_MODES));
-    check(config, "runtime_engine", Path::attr("runtime_engine"), diags, one_of(&["STANDARD", "PHOTON", "NULL"]));
-    check(config, "kind", Path::attr("kind"), diags, one_of(&["CLASSIC_PREVIEW"]));
+    check(
+        config,
+        "data_security_mode",
+        Path::attr("data_security_mode"),
+        diags,
+        one_of(&DATA_SECURITY_MODES),
+    );
+    check(
+        config,
+        "runtime_engine",
+        Path::attr("runtime_engine"),
+        diags,
+        one_of(&["STANDARD", "PHOTON", "NULL"]),
+    );
+    check(
+        config,
+        "kind",
+        Path::attr("kind"),
+        diags,
+        one_of(&["CLASSIC_PREVIEW"]),
+    );
     let has_autoscale = config.block("autoscale").is_some();
     if has_autoscale && !config.get("num_workers").is_null() {
         diags.error_at(

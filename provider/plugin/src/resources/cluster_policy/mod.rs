@@ -4,7 +4,7 @@
 //! definition and refuses a malformed rule with its path and the reason.
 
 mod definition;
-mod libraries;
+pub(crate) mod libraries;
 
 use crate::common::{
     check_workspace_id, imported, post_removal, report, workspace, workspace_scoped, Conn,
