@@ -24,6 +24,8 @@ use ironbrick_api::compute::{
 };
 use ironbrick_api::Empty;
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// The tree of policies: `{ws}{policy_id}` → [`PolicyRecord`].
 pub const TREE: &str = "cluster_policies";
@@ -56,10 +58,32 @@ pub fn find(state: &AppState, ws: i64, id: &str) -> ApiResult<Policy> {
         .ok_or_else(|| missing(id))
 }
 
+/// Parsed definitions by their text: parsing compiles every `regex` rule, and clusters are
+/// created under the same few policies again and again. Bounded: cleared when full.
+static PARSED: std::sync::LazyLock<Mutex<HashMap<String, Arc<Definition>>>> =
+    std::sync::LazyLock::new(Mutex::default);
+const PARSED_MAX: usize = 1024;
+
 /// The parsed definition of a stored policy.
-pub fn definition(policy: &Policy) -> ApiResult<Definition> {
-    Definition::parse(policy.definition.as_deref().unwrap_or_default())
-        .map_err(|e| ApiError::Internal(format!("stored policy {}: {e:?}", policy.policy_id)))
+pub fn definition(policy: &Policy) -> ApiResult<Arc<Definition>> {
+    let text = policy.definition.as_deref().unwrap_or_default();
+    if let Some(hit) = PARSED.lock().map_err(|_| poisoned())?.get(text) {
+        return Ok(hit.clone());
+    }
+    let parsed =
+        Arc::new(Definition::parse(text).map_err(|e| {
+            ApiError::Internal(format!("stored policy {}: {e:?}", policy.policy_id))
+        })?);
+    let mut cache = PARSED.lock().map_err(|_| poisoned())?;
+    if cache.len() >= PARSED_MAX {
+        cache.clear();
+    }
+    cache.insert(text.to_owned(), parsed.clone());
+    Ok(parsed)
+}
+
+fn poisoned() -> ApiError {
+    ApiError::Internal("the definition cache lock is poisoned".into())
 }
 
 fn parse(what: &str, text: &str) -> ApiResult<Definition> {

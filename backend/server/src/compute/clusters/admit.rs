@@ -101,7 +101,7 @@ pub fn admit(state: &AppState, ctx: &WorkspaceCtx, requested: ClusterSpec) -> Ap
         policy: policy_acl.as_ref(),
     })?;
     match &policy {
-        Some(p) => enforce(p, &policies::definition(p)?, &mut attributes, use_defaults)?,
+        Some(p) => enforce(p, &*policies::definition(p)?, &mut attributes, use_defaults)?,
         None => spec::check_shape(&attributes)?,
     }
     Ok(Admitted {
