@@ -126,35 +126,38 @@ fn aws_attributes() -> NestedBlock {
     )
 }
 
+const AZURE: &str = "Azure only: refused at plan time when set (Ironbrick serves AWS workspaces).";
+const GCP: &str = "GCP only: refused at plan time when set (Ironbrick serves AWS workspaces).";
+
 fn other_clouds() -> [NestedBlock; 2] {
     let azure = Block::new(
-        "Azure only: refused at plan time when set (Ironbrick serves AWS workspaces).",
+        AZURE,
         vec![
-            s("availability", ""),
-            n("first_on_demand", ""),
-            n("spot_bid_max_price", ""),
-            s("capacity_reservation_group", ""),
+            s("availability", AZURE),
+            n("first_on_demand", AZURE),
+            n("spot_bid_max_price", AZURE),
+            s("capacity_reservation_group", AZURE),
         ],
     )
     .with_block(one(
         "log_analytics_info",
-        "",
+        AZURE,
         vec![
-            s("log_analytics_primary_key", "").sensitive(),
-            s("log_analytics_workspace_id", ""),
+            s("log_analytics_primary_key", AZURE).sensitive(),
+            s("log_analytics_workspace_id", AZURE),
         ],
     ));
     let gcp = Block::new(
-        "GCP only: refused at plan time when set (Ironbrick serves AWS workspaces).",
+        GCP,
         vec![
-            s("availability", ""),
-            n("boot_disk_size", ""),
-            s("confidential_compute_type", ""),
-            n("first_on_demand", ""),
-            s("google_service_account", ""),
-            n("local_ssd_count", ""),
-            b("use_preemptible_executors", ""),
-            s("zone_id", ""),
+            s("availability", GCP),
+            n("boot_disk_size", GCP),
+            s("confidential_compute_type", GCP),
+            n("first_on_demand", GCP),
+            s("google_service_account", GCP),
+            n("local_ssd_count", GCP),
+            b("use_preemptible_executors", GCP),
+            s("zone_id", GCP),
         ],
     );
     [
