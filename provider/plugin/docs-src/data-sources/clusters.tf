@@ -6,6 +6,8 @@ data "databricks_clusters" "shared" {
   filter_by {
     cluster_states = ["RUNNING", "PENDING"]
   }
+  # read once the cluster of the cluster example exists
+  depends_on = [databricks_cluster.shared_autoscaling]
 }
 
 output "shared_cluster_ids" {
