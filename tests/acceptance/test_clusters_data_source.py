@@ -28,7 +28,7 @@ class Api:
     """The workspace REST API as the account admin."""
 
     def __init__(self, backend, ws: int) -> None:
-        self.base = f"{backend.ws_url(ws)}/api/2.1"
+        self.base = f"{backend.ws_url(ws)}/api/2.0"
         self.h = {"Authorization": f"Bearer {backend.token}"}
 
     def get(self, path: str, **params) -> dict:
