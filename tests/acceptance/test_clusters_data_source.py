@@ -21,7 +21,7 @@ import requests
 from support.inventory import create_workspace, delete_workspace
 from support.terraform import copy_example
 
-FIXTURE = Path(__file__).parent / "fixtures" / "clusters"
+FIXTURE = Path(__file__).parent / "fixtures" / "clusters_data_source"
 
 
 class Api:
@@ -94,7 +94,7 @@ def planned(out: str) -> dict[str, str]:
 
 def test_clusters_data_source_and_cluster_permissions(tf_factory, clusters, tmp_path):
     ws, api, ids = clusters["ws"], clusters["api"], clusters["ids"]
-    tf = tf_factory(copy_example(FIXTURE, tmp_path / "clusters"))
+    tf = tf_factory(copy_example(FIXTURE, tmp_path / "clusters_data_source"))
     v1 = [f"-var=workspace_id={ws}", f"-var=policy_id={clusters['policy_id']}"]
 
     # apply, then nothing left to do
