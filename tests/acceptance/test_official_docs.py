@@ -81,6 +81,7 @@ def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
         "databricks_secret_acl": lambda v: f"{v['scope']}|||{v['principal']}",
         "databricks_entitlements": lambda v: v["id"],
         "databricks_cluster_policy": lambda v: v["id"],
+        "databricks_cluster": lambda v: v["id"],
     }
     # at the account, or in the workspace their provider_config names
     account_or_workspace = {
@@ -157,7 +158,16 @@ def test_official_docs_examples(terraform_exe, tf_factory, fresh_backend, tmp_pa
         scopes = ws_get(b, team_ws, "secrets/scopes/list")["scopes"]
         assert [s["name"] for s in scopes] == [f"{team}-pipelines"], "each scope lives in its own workspace"
     policies = {p["name"]: p for p in ws_get(b, ws, "policies/clusters/list")["policies"]}
-    assert sorted(policies) == ["Personal Compute", "marketing cluster policy"]
+    assert sorted(policies) == ["Personal Compute", "marketing cluster policy", "shared autoscaling"]
+    cluster = res["databricks_cluster.shared_autoscaling"]
+    assert out["cluster_state"] == "RUNNING" and cluster["state"] == "RUNNING"
+    got = ws_get(b, ws, "clusters/get", cluster_id=cluster["cluster_id"])
+    assert got["policy_id"] == policies["shared autoscaling"]["policy_id"]
+    assert got["custom_tags"] == {"Team": "analytics"}, "the policy's hidden fixed tag is applied"
+    assert cluster["custom_tags"] is None, "values the policy fills in are not drift"
+    assert got["autoscale"] == {"min_workers": 1, "max_workers": 4} and got["autotermination_minutes"] == 20
+    libs = ws_get(b, ws, "libraries/cluster-status", cluster_id=cluster["cluster_id"])["library_statuses"]
+    assert [(x["library"], x["status"]) for x in libs] == [({"pypi": {"package": "fbprophet==0.6"}}, "INSTALLED")]
     assert policies["Personal Compute"]["policy_family_id"] == "personal-vm"
     assert policies["marketing cluster policy"]["libraries"] == [{"pypi": {"package": "databricks-sdk==0.12.0"}}]
     fair_use = res["databricks_cluster_policy.fair_use"]["id"]

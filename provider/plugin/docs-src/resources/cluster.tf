@@ -1,11 +1,11 @@
-data "databricks_spark_version" "lts" {
+data "databricks_spark_version" "for_cluster" {
   provider_config {
     workspace_id = databricks_mws_workspaces.this.workspace_id
   }
   long_term_support = true
 }
 
-data "databricks_node_type" "smallest" {
+data "databricks_node_type" "for_cluster" {
   provider_config {
     workspace_id = databricks_mws_workspaces.this.workspace_id
   }
@@ -29,8 +29,8 @@ resource "databricks_cluster" "shared_autoscaling" {
     workspace_id = databricks_mws_workspaces.this.workspace_id
   }
   cluster_name            = "Shared Autoscaling"
-  spark_version           = data.databricks_spark_version.lts.id
-  node_type_id            = data.databricks_node_type.smallest.id
+  spark_version           = data.databricks_spark_version.for_cluster.id
+  node_type_id            = data.databricks_node_type.for_cluster.id
   policy_id               = databricks_cluster_policy.shared_autoscaling.id
   autotermination_minutes = 20
 
