@@ -6,11 +6,13 @@
 use crate::common::{api_2_1, check_workspace_id, report, workspace, workspace_scoped, Conn};
 use ironbrick_api::clusters::{ClusterInfo, ListClustersResponse, State};
 use serde_json::Value as Json;
+use std::future::Future;
 use std::sync::Arc;
 use tf_framework::{
     async_trait, Attr, Block, DataSource, Diagnostics, NestedBlock, Obj, Path, Schema, Ty, Value,
 };
 
+/// The `databricks_clusters` data source, over the provider's connection.
 pub struct ClustersData(pub Arc<Conn>);
 
 /// Clusters asked for per page of `/clusters/list` (the API's largest page).
@@ -61,6 +63,26 @@ pub fn matching_ids(clusters: &[ClusterInfo], contains: &str) -> Vec<String> {
         })
         .map(|c| c.cluster_id.clone())
         .collect()
+}
+
+/// Every cluster of a listing: `page` is asked for the first page (no token), then for the
+/// page of each `next_page_token` until one comes without (or after [`MAX_PAGES`] pages).
+pub async fn all_pages<F, Fut, E>(mut page: F) -> Result<Vec<ClusterInfo>, E>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<ListClustersResponse, E>>,
+{
+    let mut clusters = Vec::new();
+    let mut token = None;
+    for _ in 0..MAX_PAGES {
+        let got = page(token.take()).await?;
+        clusters.extend(got.clusters);
+        token = got.next_page_token.filter(|t| !t.is_empty());
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(clusters)
 }
 
 /// Plan-time check of `filter_by.cluster_states`: each must be a cluster state.
@@ -150,28 +172,26 @@ impl DataSource for ClustersData {
         let url = format!("{}/clusters/list", api_2_1(&base));
         let filter = config.block("filter_by");
         let base_query = filter_query(filter.as_ref());
-        let mut clusters = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let mut q: Vec<(&str, &str)> =
-                base_query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            q.push(("page_size", PAGE_SIZE));
-            if let Some(t) = &token {
-                q.push(("page_token", t));
-            }
-            let page: ListClustersResponse = match client.get_query(&url, &q).await {
-                Ok(p) => p,
-                Err(e) => {
-                    report(diags, "list the clusters", &e);
-                    return None;
+        let clusters = all_pages(|token| {
+            let (client, url, base_query) = (&client, &url, &base_query);
+            async move {
+                let mut q: Vec<(&str, &str)> =
+                    base_query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                q.push(("page_size", PAGE_SIZE));
+                if let Some(t) = &token {
+                    q.push(("page_token", t));
                 }
-            };
-            clusters.extend(page.clusters);
-            token = page.next_page_token.filter(|t| !t.is_empty());
-            if token.is_none() {
-                break;
+                client.get_query::<ListClustersResponse>(url, &q).await
             }
-        }
+        })
+        .await;
+        let clusters = match clusters {
+            Ok(c) => c,
+            Err(e) => {
+                report(diags, "list the clusters", &e);
+                return None;
+            }
+        };
         let contains = config.opt_str("cluster_name_contains").unwrap_or_default();
         let mut o = config;
         o.set("id", "_")

@@ -115,3 +115,47 @@ fn the_schema_has_the_official_shape() {
     }
     assert!(b.blocks.iter().any(|n| n.name == "provider_config"));
 }
+
+fn page(ids: &[&str], next: Option<&str>) -> ListClustersResponse {
+    ListClustersResponse {
+        clusters: ids.iter().map(|id| cluster(id, Some(id))).collect(),
+        next_page_token: next.map(str::to_owned),
+        prev_page_token: None,
+    }
+}
+
+#[tokio::test]
+async fn every_page_is_read_following_the_tokens() {
+    let mut asked = Vec::new();
+    let got = all_pages(|token| {
+        asked.push(token.clone());
+        let answer = match token.as_deref() {
+            None => page(&["a", "b"], Some("2")),
+            Some("2") => page(&["c"], Some("3")),
+            Some("3") => page(&["d"], Some("")),
+            Some(other) => panic!("unexpected token {other}"),
+        };
+        async move { Ok::<_, String>(answer) }
+    })
+    .await
+    .expect("all pages");
+    let ids: Vec<_> = got.iter().map(|c| c.cluster_id.as_str()).collect();
+    assert_eq!(ids, ["a", "b", "c", "d"]);
+    assert_eq!(asked, [None, Some("2".to_owned()), Some("3".to_owned())]);
+}
+
+#[tokio::test]
+async fn a_failed_page_fails_the_listing() {
+    let mut calls = 0;
+    let got = all_pages(|token| {
+        calls += 1;
+        let answer = match token {
+            None => Ok(page(&["a"], Some("2"))),
+            Some(_) => Err("boom".to_owned()),
+        };
+        async move { answer }
+    })
+    .await;
+    assert_eq!(got.unwrap_err(), "boom");
+    assert_eq!(calls, 2);
+}
