@@ -176,6 +176,12 @@ def test_official_docs_examples(terraform_exe, tf_factory, fresh_backend, tmp_pa
         {"group_name": e.get("group_name"), "permission_level": p["permission_level"]}
         for e in grants for p in e["all_permissions"]]
     assert out["personal_compute_num_workers"] == 0
+    cluster = res["databricks_cluster.shared_autoscaling"]["id"]
+    assert out["shared_cluster_ids"] == [cluster], "the data source finds the cluster by name and state"
+    grants = ws_get(b, ws, f"permissions/clusters/{cluster}")["access_control_list"]
+    assert {(e.get("group_name"), p["permission_level"]) for e in grants for p in e["all_permissions"]
+            if e.get("group_name") in ("Automation", "Engineering")} == {
+        ("Automation", "CAN_ATTACH_TO"), ("Engineering", "CAN_RESTART")}
     assert (out["smallest_node_type"], out["gpu_node_type"]) == ("m5d.large", "g4dn.2xlarge")
     assert (out["latest_lts_runtime"], out["gpu_ml_runtime"]) == ("16.4.x-scala2.12", "15.4.x-gpu-ml-scala2.12")
     if newer:

@@ -161,14 +161,14 @@ terraform {
 
 provider "databricks" {}
 
-resource "databricks_permissions" "cluster" {
+resource "databricks_permissions" "job" {
   provider_config {
     workspace_id = "1234"
   }
-  cluster_id = "0123-456789-abcdefgh"
+  job_id = "123456789"
   access_control {
     group_name       = "users"
-    permission_level = "CAN_ATTACH_TO"
+    permission_level = "CAN_MANAGE_RUN"
   }
 }
 
@@ -231,7 +231,7 @@ def test_permission_mistakes_fail_at_plan_time(tf_factory, tmp_path):
     assert r.code == 1
     text = " ".join((r.err + r.out).split())
     for expected in (
-        "Permissions on cluster_id are not supported by Ironbrick yet",
+        "Permissions on job_id are not supported by Ironbrick yet",
         'permission_level CAN_MANAGE is not supported with authorization = "passwords" objects; '
         "allowed levels: CAN_USE",
         'permission_level CAN_READ is not supported with authorization = "tokens" objects; '

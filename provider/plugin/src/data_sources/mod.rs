@@ -1,6 +1,7 @@
 //! Data sources, one module per object type.
 
 mod cluster_policy;
+mod clusters;
 mod current_user;
 mod group;
 mod mws_workspaces;
@@ -26,5 +27,6 @@ pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn DataSource>> {
         Arc::new(node_type::NodeTypeData(conn.clone())),
         Arc::new(spark_version::SparkVersionData(conn.clone())),
         Arc::new(cluster_policy::ClusterPolicyData(conn.clone())),
+        Arc::new(clusters::ClustersData(conn.clone())),
     ]
 }

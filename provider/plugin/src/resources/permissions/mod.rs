@@ -365,13 +365,13 @@ impl Resource for Permissions {
                 Ty::String,
                 "`/<object_type>/<object_id>`: `/authorization/tokens`, \
                  `/authorization/passwords`, `/notebooks/<id>`, `/directories/<id>`, \
-                 `/cluster-policies/<id>`.",
+                 `/cluster-policies/<id>`, `/clusters/<id>`.",
             ),
             Attr::optional_computed(
                 "object_type",
                 Ty::String,
                 "Type of the object: `tokens`, `passwords`, `notebook`, `directory`, \
-                 `cluster-policy`.",
+                 `cluster-policy`, `cluster`.",
             ),
         ];
         attrs.extend(
@@ -608,7 +608,7 @@ mod tests {
         let e = errors(&config(&both, acl()));
         assert!(e.contains("Conflicting"), "{e}");
         for sel in [
-            ("cluster_id", Dyn::from("c1")),
+            ("instance_pool_id", Dyn::from("p1")),
             ("sql_endpoint_id", Dyn::Unknown),
             ("job_id", Dyn::from("12")),
         ] {
@@ -678,7 +678,8 @@ mod tests {
         assert_eq!(req.planned.str("object_type"), "notebook");
         let mut diags = Diagnostics::default();
         assert!(r.import("12//authorization/tokens", &mut diags).is_some());
-        assert!(r.import("/clusters/c1", &mut diags).is_none());
+        assert!(r.import("12//clusters/0123-abc", &mut diags).is_some());
+        assert!(r.import("/jobs/12", &mut diags).is_none());
         assert!(diags.has_errors());
     }
 }

@@ -106,6 +106,17 @@ pub const KINDS: &[Kind] = &[
         admins_configurable: false,
         admins_always: AdminsAlways::No,
     },
+    Kind {
+        id_field: "cluster_id",
+        value: None,
+        path_field: None,
+        workspace_object: None,
+        object_type: "cluster",
+        request_type: "clusters",
+        levels: &[(CanAttachTo, false), (CanRestart, false), (CanManage, true)],
+        admins_configurable: false,
+        admins_always: AdminsAlways::No,
+    },
 ];
 
 /// Values `authorization` takes upstream.
@@ -311,9 +322,9 @@ mod tests {
         assert_eq!(kind.resource_id("passwords"), "/authorization/passwords");
         assert!(kind.admins_configurable);
         assert_eq!(
-            select("cluster_id", "c1"),
+            select("job_id", "12"),
             Selected::Unsupported {
-                what: "cluster_id".into()
+                what: "job_id".into()
             }
         );
         assert_eq!(
@@ -335,7 +346,15 @@ mod tests {
         };
         assert_eq!(kind.resource_id("ABC"), "/cluster-policies/ABC");
         assert!(!by_path && kind.allows(CanUse) && !kind.allows(CanManage));
-        assert!(from_id("/clusters/c1")
+        let Selected::Served { kind, by_path } = select("cluster_id", "0123-abc") else {
+            panic!("clusters are served");
+        };
+        assert_eq!(kind.resource_id("0123-abc"), "/clusters/0123-abc");
+        assert_eq!(kind.object_type, "cluster");
+        assert!(!by_path && kind.allows(CanRestart) && !kind.allows(CanUse));
+        assert_eq!(kind.level_names(), "CAN_ATTACH_TO, CAN_MANAGE, CAN_RESTART");
+        assert!(kind.manages(CanManage) && !kind.manages(CanRestart));
+        assert!(from_id("/jobs/12")
             .unwrap_err()
             .contains("not supported by Ironbrick yet"));
         assert!(from_id("/authorization/keys").is_err());
