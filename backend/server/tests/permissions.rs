@@ -508,11 +508,12 @@ async fn notebook_acls_inherit_and_are_enforced() {
         );
     }
     let a = w
-        .call(ADMIN, Method::GET, "/permissions/clusters/abc", None)
+        .call(ADMIN, Method::GET, "/permissions/jobs/abc", None)
         .await;
     invalid(
         &a,
-        "supported object types: authorization/tokens, authorization/passwords, notebooks, directories",
+        "supported object types: authorization/tokens, authorization/passwords, notebooks, \
+         directories, cluster-policies, clusters",
     );
 
     // deleting the notebook deletes its ACL
