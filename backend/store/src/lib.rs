@@ -7,6 +7,7 @@
 //! with domain errors ([`Store::transact`]) and versioned records ([`record`]).
 
 mod error;
+mod flush;
 mod mem;
 pub mod record;
 mod sled_store;

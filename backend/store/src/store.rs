@@ -1,3 +1,4 @@
+use crate::flush::GroupFlush;
 use crate::{KvStore, StoreError, Tx};
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -6,12 +7,16 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct Store {
     kv: Arc<dyn KvStore>,
+    flusher: Arc<GroupFlush>,
 }
 
 impl Store {
     /// Wraps an engine.
     pub fn new(kv: Arc<dyn KvStore>) -> Self {
-        Self { kv }
+        Self {
+            kv,
+            flusher: Arc::default(),
+        }
     }
 
     /// The engine.
@@ -39,16 +44,9 @@ impl Store {
             .unwrap_or_else(|| Err(StoreError::Engine("transaction body never ran".into()).into()))
     }
 
-    /// Flushes committed writes to disk on a blocking thread.
+    /// Makes every write committed before the call durable (on a blocking thread). Concurrent
+    /// callers share flushes ([`GroupFlush`]).
     pub async fn flush(&self) -> Result<(), StoreError> {
-        let kv = self.kv.clone();
-        match tokio_blocking(move || kv.flush()).await {
-            Some(r) => r,
-            None => Err(StoreError::Engine("flush task failed".into())),
-        }
+        self.flusher.flush(&self.kv).await
     }
-}
-
-async fn tokio_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    tokio::task::spawn_blocking(f).await.ok()
 }

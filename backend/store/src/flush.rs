@@ -1,0 +1,174 @@
+//! Group commit: concurrent callers of [`Store::flush`](crate::Store::flush) share fsyncs.
+//!
+//! A caller takes a ticket after its writes are committed. A flush covers every ticket issued
+//! before it started, so callers that arrive while a flush runs wait for the next one, and that
+//! single flush serves all of them. Under load, N writers cost one or two fsyncs instead of N;
+//! alone, a writer pays exactly one, as before.
+
+use crate::{KvStore, StoreError};
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+
+#[derive(Debug, Default)]
+struct Tickets {
+    /// The last ticket handed out.
+    issued: u64,
+    /// Whether a flush is running.
+    running: bool,
+    /// The highest ticket whose flush failed, with the reason: tickets up to it get the
+    /// error (a later success does not clear it for them; they were covered by the failure).
+    failed: Option<(u64, String)>,
+}
+
+/// The shared flusher of one store.
+#[derive(Debug)]
+pub struct GroupFlush {
+    tickets: Mutex<Tickets>,
+    /// The highest ticket known durable (or failed).
+    done: watch::Sender<u64>,
+}
+
+impl Default for GroupFlush {
+    fn default() -> Self {
+        Self {
+            tickets: Mutex::new(Tickets::default()),
+            done: watch::channel(0).0,
+        }
+    }
+}
+
+impl GroupFlush {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tickets> {
+        self.tickets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Makes every write committed before the call durable.
+    pub async fn flush(&self, kv: &Arc<dyn KvStore>) -> Result<(), StoreError> {
+        let ticket = {
+            let mut t = self.lock();
+            t.issued += 1;
+            t.issued
+        };
+        let mut done = self.done.subscribe();
+        loop {
+            if *done.borrow_and_update() >= ticket {
+                return match &self.lock().failed {
+                    Some((upto, why)) if *upto >= ticket => Err(StoreError::Engine(why.clone())),
+                    _ => Ok(()),
+                };
+            }
+            let target = {
+                let mut t = self.lock();
+                if t.running {
+                    None
+                } else {
+                    t.running = true;
+                    Some(t.issued)
+                }
+            };
+            let Some(target) = target else {
+                if done.changed().await.is_err() {
+                    return Err(StoreError::Engine("the flusher is gone".into()));
+                }
+                continue;
+            };
+            let engine = kv.clone();
+            let result = tokio::task::spawn_blocking(move || engine.flush())
+                .await
+                .unwrap_or_else(|_| Err(StoreError::Engine("flush task failed".into())));
+            {
+                let mut t = self.lock();
+                t.running = false;
+                if let Err(e) = &result {
+                    t.failed = Some((target, e.to_string()));
+                }
+            }
+            self.done.send_replace(target);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Entries, MemStore, TxBody};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// A store whose flush takes 20 ms, counts calls and can fail.
+    #[derive(Debug, Default)]
+    struct Slow {
+        inner: MemStore,
+        flushes: AtomicUsize,
+        fail: AtomicBool,
+    }
+
+    impl KvStore for Slow {
+        fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+            self.inner.get(tree, key)
+        }
+        fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
+            self.inner.scan_prefix(tree, prefix)
+        }
+        fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
+            self.inner.count_prefix(tree, prefix)
+        }
+        fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
+            self.inner.transaction(body)
+        }
+        fn flush(&self) -> Result<(), StoreError> {
+            std::thread::sleep(Duration::from_millis(20));
+            self.flushes.fetch_add(1, Ordering::SeqCst);
+            if self.fail.load(Ordering::SeqCst) {
+                return Err(StoreError::Engine("disk full".into()));
+            }
+            Ok(())
+        }
+    }
+
+    async fn burst(flusher: &Arc<GroupFlush>, kv: &Arc<dyn KvStore>, n: usize) -> Vec<bool> {
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let (f, kv) = (flusher.clone(), kv.clone());
+                tokio::spawn(async move { f.flush(&kv).await.is_ok() })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.expect("task"));
+        }
+        out
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_callers_share_flushes() {
+        let slow = Arc::new(Slow::default());
+        let kv: Arc<dyn KvStore> = slow.clone();
+        let flusher = Arc::new(GroupFlush::default());
+        let ok = burst(&flusher, &kv, 50).await;
+        assert!(ok.iter().all(|x| *x));
+        let n = slow.flushes.load(Ordering::SeqCst);
+        assert!((1..=3).contains(&n), "50 callers shared {n} flushes");
+        flusher.flush(&kv).await.expect("alone");
+        assert_eq!(
+            slow.flushes.load(Ordering::SeqCst),
+            n + 1,
+            "a lone caller flushes once"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_failed_flush_fails_every_caller_it_covered() {
+        let slow = Arc::new(Slow::default());
+        let kv: Arc<dyn KvStore> = slow.clone();
+        let flusher = Arc::new(GroupFlush::default());
+        slow.fail.store(true, Ordering::SeqCst);
+        let ok = burst(&flusher, &kv, 10).await;
+        assert!(
+            ok.iter().all(|x| !*x),
+            "nobody is told a failed flush succeeded"
+        );
+        slow.fail.store(false, Ordering::SeqCst);
+        assert!(flusher.flush(&kv).await.is_ok(), "the next flush succeeds");
+    }
+}
