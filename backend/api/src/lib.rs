@@ -75,6 +75,7 @@ pub mod error;
 pub mod ip_access_lists;
 pub mod oauth;
 pub mod permissions;
+pub mod private_link;
 pub mod scim;
 pub mod secrets;
 pub mod tokens;

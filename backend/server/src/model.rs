@@ -4,6 +4,7 @@ use ironbrick_api::account::{
     Credential, CustomerManagedKey, ExternalCustomerInfo, Network, StorageConfiguration,
 };
 use ironbrick_api::ip_access_lists::IpAccessListInfo;
+use ironbrick_api::private_link::{PrivateAccessSettings, VpcEndpoint};
 use ironbrick_store::record::Record;
 use ironbrick_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,16 @@ macro_rules! wire_record {
         #[serde(transparent)]
         pub struct $name(pub $wire);
         impl ironbrick_store::record::Record for $name {}
+        impl From<$wire> for $name {
+            fn from(w: $wire) -> Self {
+                Self(w)
+            }
+        }
+        impl From<$name> for $wire {
+            fn from(r: $name) -> Self {
+                r.0
+            }
+        }
     };
 }
 pub(crate) use wire_record;
@@ -24,6 +35,8 @@ wire_record!(CredentialRecord, Credential);
 wire_record!(StorageRecord, StorageConfiguration);
 wire_record!(NetworkRecord, Network);
 wire_record!(KeyRecord, CustomerManagedKey);
+wire_record!(VpcEndpointRecord, VpcEndpoint);
+wire_record!(PrivateAccessRecord, PrivateAccessSettings);
 wire_record!(IpListRecord, IpAccessListInfo);
 wire_record!(ConfRecord, BTreeMap<String, String>);
 

@@ -11,6 +11,8 @@ pub mod trees {
     pub const STORAGE: &str = "storage_configurations";
     pub const NETWORKS: &str = "networks";
     pub const KEYS: &str = "customer_managed_keys";
+    pub const VPC_ENDPOINTS: &str = "vpc_endpoints";
+    pub const PRIVATE_ACCESS: &str = "private_access_settings";
     pub const WORKSPACES: &str = "workspaces";
     pub const TOKENS: &str = "tokens";
     pub const TOKEN_HASHES: &str = "token_hashes";

@@ -7,8 +7,11 @@ mod credentials;
 mod deployments;
 mod keys;
 mod networks;
+pub mod object;
+mod private_access;
 mod refs;
 mod storage;
+mod vpc_endpoints;
 mod workspaces;
 
 pub use deployments::{
@@ -21,10 +24,12 @@ use axum::Router;
 /// Routes of the account API, relative to `/api/2.0/accounts/{account_id}`.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .merge(credentials::routes())
-        .merge(storage::routes())
-        .merge(networks::routes())
-        .merge(keys::routes())
+        .merge(object::routes::<credentials::Credentials>())
+        .merge(object::routes::<storage::Storage>())
+        .merge(object::routes::<networks::Networks>())
+        .merge(object::routes::<keys::Keys>())
+        .merge(object::routes::<vpc_endpoints::VpcEndpoints>())
+        .merge(private_access::routes())
         .merge(workspaces::routes())
         .merge(audit_log::routes())
         .merge(assignments::routes())

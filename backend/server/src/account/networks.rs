@@ -1,24 +1,72 @@
 //! Network configurations: customer-managed VPCs.
 
-use super::refs::{self, Kind};
+use super::object::{self, AccountObject, Fresh};
+use super::refs::Kind;
+use super::vpc_endpoints::VpcEndpoints;
 use crate::error::{ApiError, ApiResult};
-use crate::json::Body;
 use crate::model::NetworkRecord;
-use crate::repo::{self, trees};
 use crate::state::AppState;
-use crate::time::now_ms;
 use crate::validate;
-use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use ironbrick_api::account::{CreateNetworkRequest, Network};
-use ironbrick_api::Empty;
 use std::collections::BTreeSet;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/networks", get(list).post(create))
-        .route("/networks/{network_id}", get(fetch).delete(delete))
+/// Network configurations (`/networks`).
+#[derive(Debug)]
+pub struct Networks;
+
+impl AccountObject for Networks {
+    type Wire = Network;
+    type Stored = NetworkRecord;
+    type Create = CreateNetworkRequest;
+    const KIND: Kind = Kind::Network;
+    const SEGMENT: &'static str = "networks";
+    const ID: &'static str = "network_id";
+
+    fn id(o: &Network) -> &str {
+        &o.network_id
+    }
+
+    fn make(state: &AppState, req: CreateNetworkRequest, fresh: Fresh) -> ApiResult<Network> {
+        for (field, ids) in req.vpc_endpoints.iter().flat_map(|v| {
+            [
+                ("vpc_endpoints.rest_api", &v.rest_api),
+                ("vpc_endpoints.dataplane_relay", &v.dataplane_relay),
+            ]
+        }) {
+            for id in ids {
+                object::find::<VpcEndpoints>(state, id).map_err(|_| {
+                    ApiError::invalid(format!(
+                        "{field}: VPC endpoint registration {id} does not exist."
+                    ))
+                })?;
+            }
+        }
+        if req.gcp_network_info.as_ref().is_some_and(|v| !v.is_null()) {
+            return Err(ApiError::invalid(
+                "gcp_network_info not supported: Ironbrick serves AWS workspaces.",
+            ));
+        }
+        let name = validate::required("network_name", &req.network_name)?;
+        let vpc_id = req
+            .vpc_id
+            .clone()
+            .ok_or_else(|| ApiError::invalid("vpc_id is required for a customer-managed VPC."))?;
+        validate::aws_id("vpc_id", "vpc-", &vpc_id)?;
+        unique("subnet_ids", "subnet-", &req.subnet_ids, 2, 16)?;
+        unique("security_group_ids", "sg-", &req.security_group_ids, 1, 5)?;
+        Ok(Network {
+            network_id: fresh.id,
+            network_name: name.to_string(),
+            vpc_id: Some(vpc_id),
+            subnet_ids: req.subnet_ids,
+            security_group_ids: req.security_group_ids,
+            vpc_endpoints: req.vpc_endpoints,
+            vpc_status: "UNATTACHED".into(),
+            workspace_id: None,
+            account_id: fresh.account_id,
+            creation_time: fresh.now,
+        })
+    }
 }
 
 fn unique(field: &str, prefix: &str, ids: &[String], min: usize, max: usize) -> ApiResult<()> {
@@ -35,66 +83,4 @@ fn unique(field: &str, prefix: &str, ids: &[String], min: usize, max: usize) -> 
         return Err(ApiError::invalid(format!("{field} contains duplicates.")));
     }
     Ok(())
-}
-
-async fn create(
-    State(state): State<AppState>,
-    Body(req): Body<CreateNetworkRequest>,
-) -> ApiResult<Json<Network>> {
-    if req.gcp_network_info.as_ref().is_some_and(|v| !v.is_null()) {
-        return Err(ApiError::invalid(
-            "gcp_network_info not supported: Ironbrick serves AWS workspaces.",
-        ));
-    }
-    let name = validate::required("network_name", &req.network_name)?;
-    let vpc_id = req
-        .vpc_id
-        .clone()
-        .ok_or_else(|| ApiError::invalid("vpc_id is required for a customer-managed VPC."))?;
-    validate::aws_id("vpc_id", "vpc-", &vpc_id)?;
-    unique("subnet_ids", "subnet-", &req.subnet_ids, 2, 16)?;
-    unique("security_group_ids", "sg-", &req.security_group_ids, 1, 5)?;
-    let network = Network {
-        network_id: crate::ids::uuid(),
-        network_name: name.to_string(),
-        vpc_id: Some(vpc_id),
-        subnet_ids: req.subnet_ids,
-        security_group_ids: req.security_group_ids,
-        vpc_endpoints: req.vpc_endpoints,
-        vpc_status: "UNATTACHED".into(),
-        workspace_id: None,
-        account_id: state.account_id().to_string(),
-        creation_time: now_ms(),
-    };
-    let record = NetworkRecord(network.clone());
-    state.store().transact(|tx| {
-        repo::tx_put(tx, trees::NETWORKS, &network.network_id, &record).map_err(ApiError::from)
-    })?;
-    state.flush().await?;
-    Ok(Json(network))
-}
-
-async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<Network>>> {
-    let all = repo::scan::<NetworkRecord>(state.store(), trees::NETWORKS, "")?;
-    Ok(Json(all.into_iter().map(|r| r.0).collect()))
-}
-
-async fn fetch(
-    State(state): State<AppState>,
-    Path((_, id)): Path<(String, String)>,
-) -> ApiResult<Json<Network>> {
-    repo::get::<NetworkRecord>(state.store(), trees::NETWORKS, &id)?
-        .map(|r| Json(r.0))
-        .ok_or_else(|| ApiError::not_found(format!("Network configuration {id} does not exist.")))
-}
-
-async fn delete(
-    State(state): State<AppState>,
-    Path((_, id)): Path<(String, String)>,
-) -> ApiResult<Json<Empty>> {
-    state
-        .store()
-        .transact(|tx| refs::delete_unused(tx, Kind::Network, &id))?;
-    state.flush().await?;
-    Ok(Json(Empty {}))
 }

@@ -16,24 +16,32 @@ pub enum Kind {
     Storage,
     Network,
     Key,
+    VpcEndpoint,
+    PrivateAccess,
 }
 
 impl Kind {
-    fn tree(self) -> &'static str {
+    /// The tree its objects are stored in, keyed by id.
+    pub fn tree(self) -> &'static str {
         match self {
             Self::Credentials => trees::CREDENTIALS,
             Self::Storage => trees::STORAGE,
             Self::Network => trees::NETWORKS,
             Self::Key => trees::KEYS,
+            Self::VpcEndpoint => trees::VPC_ENDPOINTS,
+            Self::PrivateAccess => trees::PRIVATE_ACCESS,
         }
     }
 
-    fn noun(self) -> &'static str {
+    /// How it is named in messages.
+    pub fn noun(self) -> &'static str {
         match self {
             Self::Credentials => "Credential configuration",
             Self::Storage => "Storage configuration",
             Self::Network => "Network configuration",
             Self::Key => "Customer-managed key",
+            Self::VpcEndpoint => "VPC endpoint registration",
+            Self::PrivateAccess => "Private access settings",
         }
     }
 }

@@ -5,7 +5,7 @@ use super::deployments;
 use super::refs::{self, Kind};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
-use crate::model::{KeyRecord, NetworkRecord, WorkspaceRecord, HELD};
+use crate::model::{KeyRecord, NetworkRecord, PrivateAccessRecord, WorkspaceRecord, HELD};
 use crate::repo::{self, trees, ws_key};
 use crate::state::AppState;
 use crate::time::now_ms;
@@ -319,6 +319,9 @@ fn attach_references(
         attach_network(tx, network_id, id)?;
     }
     let region = w.aws_region.clone().unwrap_or_default();
+    if let Some(pas) = &w.private_access_settings_id {
+        check_private_access(tx, pas, &region)?;
+    }
     if let Some(key_id) = &w.managed_services_customer_managed_key_id {
         check_key(
             tx,
@@ -343,6 +346,24 @@ fn attach_references(
     Ok(())
 }
 
+/// Private access settings belong to one region: the workspace's.
+fn check_private_access(tx: &mut dyn Tx, id: &str, region: &str) -> ApiResult<()> {
+    let pas =
+        repo::tx_get::<PrivateAccessRecord>(tx, trees::PRIVATE_ACCESS, id)?.ok_or_else(|| {
+            ApiError::invalid(format!(
+                "private_access_settings_id: private access settings {id} do not exist."
+            ))
+        })?;
+    if pas.0.region != region {
+        return Err(ApiError::invalid(format!(
+            "private_access_settings_id: private access settings {id} are for {}, and the \
+             workspace is in {region}.",
+            pas.0.region
+        )));
+    }
+    Ok(())
+}
+
 fn named_references(w: &WorkspaceRecord) -> Vec<(Kind, &'static str, String)> {
     [
         (Kind::Credentials, "credentials_id", &w.credentials_id),
@@ -358,6 +379,11 @@ fn named_references(w: &WorkspaceRecord) -> Vec<(Kind, &'static str, String)> {
             &w.managed_services_customer_managed_key_id,
         ),
         (Kind::Key, CMK_FIELDS[1], &w.storage_customer_managed_key_id),
+        (
+            Kind::PrivateAccess,
+            "private_access_settings_id",
+            &w.private_access_settings_id,
+        ),
     ]
     .into_iter()
     .filter_map(|(k, f, v)| v.clone().map(|v| (k, f, v)))
