@@ -11,7 +11,9 @@ mod mws_credentials;
 mod mws_customer_managed_keys;
 mod mws_networks;
 mod mws_permission_assignment;
+mod mws_private_access_settings;
 mod mws_storage_configurations;
+mod mws_vpc_endpoint;
 mod mws_workspaces;
 mod notebook;
 mod obo_token;
@@ -37,6 +39,8 @@ pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn Resource>> {
         Arc::new(mws_storage_configurations::MwsStorageConfigurations(c())),
         Arc::new(mws_networks::MwsNetworks(c())),
         Arc::new(mws_customer_managed_keys::MwsCustomerManagedKeys(c())),
+        Arc::new(mws_vpc_endpoint::MwsVpcEndpoint(c())),
+        Arc::new(mws_private_access_settings::MwsPrivateAccessSettings(c())),
         Arc::new(mws_workspaces::MwsWorkspaces(c())),
         Arc::new(token::Token(c())),
         Arc::new(obo_token::OboToken(c())),
