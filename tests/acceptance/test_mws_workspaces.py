@@ -50,7 +50,7 @@ def test_workspace_arguments_lifecycle(terraform_exe, domain_backend, tmp_path):
     assert res["databricks_mws_storage_configurations.this"]["role_arn"] == "arn:aws:iam::111122223333:role/args-data"
     assert res["databricks_mws_customer_managed_keys.this"]["aws_key_info"][0]["key_alias"] == "alias/args"
     assert res["databricks_mws_networks.this"]["vpc_endpoints"][0]["rest_api"] == [
-        "4f1c0e0a-0000-4000-8000-000000000001"]
+        res["databricks_mws_vpc_endpoint.rest_api"]["vpc_endpoint_id"]]
     serverless = res["databricks_mws_workspaces.serverless"]
     assert serverless["effective_compute_mode"] == "SERVERLESS" and serverless["credentials_id"] is None
     assert tf.outputs()["ids"] == {"args": ws["workspace_id"], "args-serverless": serverless["workspace_id"]}

@@ -69,6 +69,8 @@ def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
         "databricks_mws_networks": acct("network_id"),
         "databricks_mws_customer_managed_keys": acct("customer_managed_key_id"),
         "databricks_mws_workspaces": acct("workspace_id"),
+        "databricks_mws_vpc_endpoint": acct("vpc_endpoint_id"),
+        "databricks_mws_private_access_settings": acct("private_access_settings_id"),
         "databricks_mws_permission_assignment": lambda v: f"{v['workspace_id']}|{v['principal_id']}",
     }
     workspace_level = {
@@ -134,12 +136,26 @@ def test_official_docs_examples(terraform_exe, tf_factory, fresh_backend, tmp_pa
 
     # what the examples built, seen through the API
     inv = account_inventory(b)
-    assert sorted(w["workspace_name"] for w in inv["workspaces"]) == ["demo", "demo-analytics", "demo-research"]
+    assert sorted(w["workspace_name"] for w in inv["workspaces"]) == [
+        "demo", "demo-analytics", "demo-private-link", "demo-research"]
     assert {w["workspace_status"] for w in inv["workspaces"]} == {"RUNNING"}
     this = next(w for w in inv["workspaces"] if w["workspace_name"] == "demo")
     assert this["managed_services_customer_managed_key_id"] and this["storage_customer_managed_key_id"]
+    # PrivateLink: two registered endpoints, a network naming them, settings allowing one of them
+    endpoints = {e["vpc_endpoint_name"]: e for e in inv["vpc-endpoints"]}
+    assert sorted(endpoints) == ["demo-vpce-relay", "demo-vpce-workspace"]
+    rest, relay = endpoints["demo-vpce-workspace"]["vpc_endpoint_id"], endpoints["demo-vpce-relay"]["vpc_endpoint_id"]
+    net = next(n for n in inv["networks"] if n["network_name"] == "demo-private-link-network")
+    assert net["vpc_endpoints"] == {"rest_api": [rest], "dataplane_relay": [relay]}
+    [pas] = inv["private-access-settings"]
+    assert (pas["private_access_level"], pas["public_access_enabled"], pas["allowed_vpc_endpoint_ids"]) == (
+        "ENDPOINT", True, [rest])
+    private = next(w for w in inv["workspaces"] if w["workspace_name"] == "demo-private-link")
+    assert (private["network_id"], private["private_access_settings_id"]) == (
+        net["network_id"], pas["private_access_settings_id"])
     out = tf.outputs()
-    assert out["all_mws_workspaces"] == {"demo": int(ws), **{f"demo-{k}": int(v) for k, v in teams.items()}}
+    assert out["all_mws_workspaces"] == {"demo": int(ws), "demo-private-link": private["workspace_id"],
+                                         **{f"demo-{k}": int(v) for k, v in teams.items()}}
     assert out["my_home_folder"] == "/Users/admin@ironbrick.local"
     assert out["ddl_gen_source"] == (work / "ddl_gen.py").read_text()
     assert out["publishing_api_reference"] == "{{secrets/application-secret-scope/publishing_api}}"

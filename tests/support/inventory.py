@@ -12,7 +12,8 @@ def account_inventory(b: Backend) -> dict[str, list]:
     base = f"{b.host}/api/2.0/accounts/{b.account_id}"
     h = {"Authorization": f"Bearer {b.token}"}
     out = {}
-    for kind in ("workspaces", "credentials", "storage-configurations", "networks", "customer-managed-keys"):
+    for kind in ("workspaces", "credentials", "storage-configurations", "networks", "customer-managed-keys",
+                 "vpc-endpoints", "private-access-settings"):
         r = requests.get(f"{base}/{kind}", headers=h, timeout=10)
         r.raise_for_status()
         out[kind] = r.json()
