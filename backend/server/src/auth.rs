@@ -2,12 +2,13 @@
 
 use crate::audit::Actor;
 use crate::authz::{self, Action, Gate, Level};
-use crate::client_ip::ClientIp;
+use crate::client_ip::{ClientIp, ViaEndpoint};
 use crate::error::{ApiError, ApiResult};
 use crate::identity::{seed, subject, Subject};
 use crate::model::{Principal, TokenRecord, TokenScope, WorkspaceRecord};
 use crate::passwords::{Password, SignInFailure};
 use crate::policy::WorkspacePolicy;
+use crate::private_link::{self, Traffic};
 use crate::repo::{self, trees, ws_key};
 use crate::state::AppState;
 use crate::tokens;
@@ -330,6 +331,10 @@ pub async fn workspace(
         method: req.method(),
         route: req.extensions().get::<MatchedPath>(),
         client_ip: client_ip(&req),
+        via: req
+            .extensions()
+            .get::<ViaEndpoint>()
+            .and_then(|v| v.0.clone()),
     };
     let (ctx, who) = match admit(&state, ws_id, asked).await {
         Ok(admitted) => admitted,
@@ -347,6 +352,8 @@ struct Asked<'a> {
     method: &'a Method,
     route: Option<&'a MatchedPath>,
     client_ip: IpAddr,
+    /// The AWS VPC endpoint the request came through, if any.
+    via: Option<String>,
 }
 
 async fn admit(
@@ -359,7 +366,12 @@ async fn admit(
             .ok_or_else(|| ApiError::not_found(format!("Workspace {ws_id} does not exist.")))?;
     let client_ip = req.client_ip;
     let policy = state.policies().get(state.store(), ws_id)?;
-    if !policy.permits(client_ip) {
+    let traffic = private_link::admit(
+        state.store(),
+        workspace.private_access_settings_id.as_deref(),
+        req.via.as_deref(),
+    )?;
+    if traffic == Traffic::Public && !policy.permits(client_ip) {
         return Err(ApiError::forbidden(format!(
             "Source IP address: {client_ip} is blocked by Databricks IP ACL for workspace: {ws_id}"
         ))

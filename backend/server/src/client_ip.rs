@@ -2,6 +2,7 @@
 //! a trusted proxy when the peer is one.
 
 use crate::policy::canonical;
+use crate::proxy_protocol::Origin;
 use crate::state::AppState;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, Request, State};
@@ -14,9 +15,26 @@ use std::net::{IpAddr, SocketAddr};
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
-/// Middleware: resolves [`ClientIp`] and stores it in the request extensions.
+/// The AWS VPC endpoint a request came through (from a trusted PROXY protocol header), if any.
+#[derive(Debug, Clone, Default)]
+pub struct ViaEndpoint(pub Option<String>);
+
+/// Middleware: resolves [`ClientIp`] (and [`ViaEndpoint`]) and stores them in the request
+/// extensions. Behind the PROXY protocol, the header's client address is the client's.
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let ext = req.extensions();
+    if let Some(origin) = ext.get::<ConnectInfo<Origin>>().map(|c| c.0.clone()) {
+        let ip = if origin.client != origin.peer {
+            canonical(origin.client.ip())
+        } else {
+            let peer = canonical(origin.peer.ip());
+            forwarded(&state, peer, &req).unwrap_or(peer)
+        };
+        req.extensions_mut().insert(ClientIp(ip));
+        req.extensions_mut()
+            .insert(ViaEndpoint(origin.vpc_endpoint));
+        return next.run(req).await;
+    }
     let peer = ext
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0)

@@ -130,6 +130,11 @@ pub struct ServeArgs {
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// Accept PROXY protocol v1/v2 headers (as AWS Network Load Balancers send them for
+    /// PrivateLink) from `--trusted-proxy` peers; a header from anyone else is refused.
+    #[arg(long, env = "IRONBRICK_PROXY_PROTOCOL")]
+    pub proxy_protocol: bool,
+
     /// Lifetime of OAuth access tokens issued to service principals (tests shorten it).
     #[arg(long, env = "IRONBRICK_OAUTH_TOKEN_TTL", default_value = "1h", value_parser = humantime::parse_duration, hide = true)]
     pub oauth_token_ttl: Duration,

@@ -21,6 +21,8 @@ pub mod oauth;
 pub mod passwords;
 pub mod permissions;
 pub mod policy;
+pub mod private_link;
+pub mod proxy_protocol;
 pub mod repo;
 pub mod scim;
 pub mod serve;

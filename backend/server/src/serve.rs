@@ -2,6 +2,7 @@
 
 use crate::config::ServeArgs;
 use crate::hosts::WorkspaceDomain;
+use crate::proxy_protocol::{Origin, ProxyListener};
 use crate::state::{AppState, Settings};
 use anyhow::Context;
 use ironbrick_store::{SledStore, Store};
@@ -63,13 +64,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let envelope = crate::keys::envelope(&args)?;
     let state = AppState::new(store.clone(), account_id.clone(), settings, envelope);
-    let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = crate::app(state);
     let domain = workspace_domain.as_ref().map(WorkspaceDomain::domain);
-    tracing::info!(%public_url, %account_id, workspace_domain = ?domain, data_dir = %args.data_dir.display(), kms = ?args.kms, "ironbrick is ready");
-    axum::serve(listener, app)
+    tracing::info!(%public_url, %account_id, workspace_domain = ?domain, data_dir = %args.data_dir.display(), kms = ?args.kms, proxy_protocol = args.proxy_protocol, "ironbrick is ready");
+    if args.proxy_protocol {
+        let listener = ProxyListener::new(listener, args.trusted_proxies.clone())?;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<Origin>(),
+        )
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;
+    } else {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    }
     store
         .kv()
         .flush()
