@@ -81,7 +81,8 @@ pub fn from_api(block: &Block, json: &Map<String, Value>, skip: &[&str]) -> BTre
     out
 }
 
-fn typed(ty: &Ty, j: &Value) -> Dyn {
+/// The Terraform value of `j` as type `ty` (null when it does not fit).
+pub fn typed(ty: &Ty, j: &Value) -> Dyn {
     match (ty, j) {
         (_, Value::Null) => Dyn::Null,
         (Ty::String, Value::String(s)) => Dyn::String(s.clone()),

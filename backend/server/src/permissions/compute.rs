@@ -44,9 +44,41 @@ impl ComputeObjects {
         noun: "Cluster",
     };
 
-    /// The effective ACL of object `id` (which must exist).
+    /// The effective ACL of object `id`, which the caller has found.
     pub fn acl(&self, store: &Store, ws: i64, id: &str) -> ApiResult<Acl> {
-        Ok(self.resolve(store, ws, id)?.acl)
+        self.acl_with(store, ws, id, Groups::of(store, ws)?.admins)
+    }
+
+    /// Like [`Self::acl`], with the workspace's `admins` group already looked up (for loops
+    /// over many objects).
+    pub fn acl_with(
+        &self,
+        store: &Store,
+        ws: i64,
+        id: &str,
+        admins: Option<i64>,
+    ) -> ApiResult<Acl> {
+        let key = format!("{}/{id}", self.request_type);
+        let mut grants: Vec<Grant> = acl_store::get(store, ws, &key)?
+            .map(|r| r.grants)
+            .unwrap_or_default()
+            .iter()
+            .map(|g| Grant {
+                principal: g.principal,
+                level: g.level,
+                inherited_from: None,
+            })
+            .collect();
+        grants.extend(admins.map(|a| Grant {
+            principal: a,
+            level: self.kind.top(),
+            inherited_from: None,
+        }));
+        Ok(Acl {
+            kind: self.kind,
+            name: key,
+            grants,
+        })
     }
 }
 
@@ -69,31 +101,12 @@ impl Descriptor for ComputeObjects {
                 self.noun
             )));
         }
-        let key = format!("{}/{object_id}", self.request_type);
-        let mut grants: Vec<Grant> = acl_store::get(store, ws, &key)?
-            .map(|r| r.grants)
-            .unwrap_or_default()
-            .iter()
-            .map(|g| Grant {
-                principal: g.principal,
-                level: g.level,
-                inherited_from: None,
-            })
-            .collect();
-        grants.extend(Groups::of(store, ws)?.admins.map(|a| Grant {
-            principal: a,
-            level: self.kind.top(),
-            inherited_from: None,
-        }));
+        let acl = self.acl(store, ws, object_id)?;
         Ok(Target {
             object_id: format!("/{}/{object_id}", self.request_type),
             object_type: self.object_type,
-            acl: Acl {
-                kind: self.kind,
-                name: key.clone(),
-                grants,
-            },
-            key,
+            key: acl.name.clone(),
+            acl,
             defaults: Vec::new(),
         })
     }

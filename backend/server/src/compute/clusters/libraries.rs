@@ -10,12 +10,11 @@
 use super::lifecycle::{ClusterRecord, LibraryEntry};
 use super::{authorize, mutate, store};
 use crate::auth::WorkspaceCtx;
-use crate::authz::{Action, Level};
+use crate::authz::Level;
 use crate::compute::libraries::check_library;
 use crate::compute::policies;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Body;
-use crate::permissions::compute::ComputeObjects;
 use crate::state::AppState;
 use crate::time::now_ms;
 use axum::extract::{Query, State};
@@ -50,23 +49,26 @@ fn policy_libraries(
     Some((policy.name, libs))
 }
 
-fn check_request(state: &AppState, ctx: &WorkspaceCtx, req: &InstallLibraries) -> ApiResult<()> {
+fn check_request(req: &InstallLibraries) -> ApiResult<()> {
     crate::validate::required("cluster_id", &req.cluster_id)?;
     if req.libraries.is_empty() {
         return Err(ApiError::invalid(
             "libraries must name at least one library.",
         ));
     }
-    req.libraries.iter().try_for_each(check_library)?;
-    let (rec, _) = store::load(state, ctx.id(), &req.cluster_id, now_ms())?;
-    if let Some((name, _)) = policy_libraries(state, ctx.id(), &rec) {
-        return Err(ApiError::invalid(format!(
+    req.libraries.iter().try_for_each(check_library)
+}
+
+/// Refuses library changes on a cluster whose policy sets its libraries.
+fn check_ungoverned(state: &AppState, ws: i64, rec: &ClusterRecord) -> ApiResult<()> {
+    match policy_libraries(state, ws, rec) {
+        Some((name, _)) => Err(ApiError::invalid(format!(
             "Cluster {} uses cluster policy {name:?}, which sets its libraries: no library can be \
              installed or uninstalled on it.",
-            req.cluster_id
-        )));
+            rec.info.cluster_id
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 async fn install(
@@ -74,8 +76,9 @@ async fn install(
     Extension(ctx): Extension<WorkspaceCtx>,
     Body(req): Body<InstallLibraries>,
 ) -> ApiResult<Json<Empty>> {
-    check_request(&state, &ctx, &req)?;
+    check_request(&req)?;
     mutate(&state, &ctx, &req.cluster_id, Level::CanManage, |rec, _| {
+        check_ungoverned(&state, ctx.id(), rec)?;
         for lib in &req.libraries {
             match rec.libraries.iter_mut().find(|l| &l.library == lib) {
                 Some(entry) => entry.uninstall = false,
@@ -95,8 +98,9 @@ async fn uninstall(
     Extension(ctx): Extension<WorkspaceCtx>,
     Body(req): Body<InstallLibraries>,
 ) -> ApiResult<Json<Empty>> {
-    check_request(&state, &ctx, &req)?;
+    check_request(&req)?;
     mutate(&state, &ctx, &req.cluster_id, Level::CanManage, |rec, _| {
+        check_ungoverned(&state, ctx.id(), rec)?;
         for entry in &mut rec.libraries {
             if req.libraries.contains(&entry.library) {
                 entry.uninstall = true;
@@ -159,18 +163,9 @@ async fn all_statuses(
     State(state): State<AppState>,
     Extension(ctx): Extension<WorkspaceCtx>,
 ) -> ApiResult<Json<ListAllClusterLibraryStatuses>> {
-    let mut out = Vec::new();
-    for rec in store::all(&state, ctx.id(), now_ms())? {
-        let acl = ComputeObjects::CLUSTERS.acl(state.store(), ctx.id(), &rec.info.cluster_id)?;
-        let visible = ctx
-            .allow(&Action::Access {
-                acl: &acl,
-                level: Level::CanAttachTo,
-            })
-            .is_ok();
-        if visible {
-            out.push(statuses(&state, ctx.id(), &rec));
-        }
-    }
+    let out = super::visible(&state, &ctx)?
+        .iter()
+        .map(|rec| statuses(&state, ctx.id(), rec))
+        .collect();
     Ok(Json(ListAllClusterLibraryStatuses { statuses: out }))
 }

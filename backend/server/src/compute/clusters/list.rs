@@ -3,13 +3,9 @@
 //! query fields with dots and repeats list fields), sorted by `sort_by.{field,direction}` and
 //! paged by `page_size`/`page_token`.
 
-use super::store;
 use crate::auth::WorkspaceCtx;
-use crate::authz::{Action, Level};
 use crate::error::{ApiError, ApiResult};
-use crate::permissions::compute::ComputeObjects;
 use crate::state::AppState;
-use crate::time::now_ms;
 use axum::extract::{Query, State};
 use axum::{Extension, Json};
 use ironbrick_api::clusters::{ClusterInfo, ListClustersResponse, State as ClusterState};
@@ -101,20 +97,11 @@ pub async fn list(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> ApiResult<Json<ListClustersResponse>> {
     let f = parse(pairs)?;
-    let mut clusters = Vec::new();
-    for rec in store::all(&state, ctx.id(), now_ms())? {
-        if !f.keeps(&rec.info) {
-            continue;
-        }
-        let acl = ComputeObjects::CLUSTERS.acl(state.store(), ctx.id(), &rec.info.cluster_id)?;
-        let action = Action::Access {
-            acl: &acl,
-            level: Level::CanAttachTo,
-        };
-        if ctx.allow(&action).is_ok() {
-            clusters.push(rec.info);
-        }
-    }
+    let mut clusters: Vec<ClusterInfo> = super::visible(&state, &ctx)?
+        .into_iter()
+        .map(|rec| rec.info)
+        .filter(|c| f.keeps(c))
+        .collect();
     if f.by_name {
         clusters.sort_by_key(name);
     } else {

@@ -27,6 +27,7 @@ use crate::json::Body;
 use crate::permissions::compute::ComputeObjects;
 use crate::state::AppState;
 use crate::time::now_ms;
+use crate::workspace::object_acl::Groups;
 use admit::{admit, Admitted};
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
@@ -59,6 +60,28 @@ pub fn routes() -> Router<AppState> {
 pub fn authorize(state: &AppState, ctx: &WorkspaceCtx, id: &str, level: Level) -> ApiResult<()> {
     let acl = ComputeObjects::CLUSTERS.acl(state.store(), ctx.id(), id)?;
     ctx.allow(&Action::Access { acl: &acl, level })
+}
+
+/// The clusters of the workspace, as they stand now, that the caller may attach to.
+pub fn visible(state: &AppState, ctx: &WorkspaceCtx) -> ApiResult<Vec<ClusterRecord>> {
+    let admins = Groups::of(state.store(), ctx.id())?.admins;
+    let mut out = Vec::new();
+    for rec in store::all(state, ctx.id(), now_ms())? {
+        let acl = ComputeObjects::CLUSTERS.acl_with(
+            state.store(),
+            ctx.id(),
+            &rec.info.cluster_id,
+            admins,
+        )?;
+        let action = Action::Access {
+            acl: &acl,
+            level: Level::CanAttachTo,
+        };
+        if ctx.allow(&action).is_ok() {
+            out.push(rec);
+        }
+    }
+    Ok(out)
 }
 
 /// Loads cluster `id`, checks the caller holds `level`, lets `change` alter it, and stores it

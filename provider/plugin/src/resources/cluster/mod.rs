@@ -96,29 +96,17 @@ fn state(
     if pinned || !st.get("is_pinned").is_null() {
         st.set("is_pinned", pinned);
     }
-    let tags = api_json::from_api(
-        &Block::new(
-            "",
-            vec![tf_framework::Attr::computed(
-                "default_tags",
-                tf_framework::Ty::map_of_strings(),
-                "",
-            )],
-        ),
-        cluster,
-        &[],
-    );
-    st.set(
-        "default_tags",
-        tags.get("default_tags").cloned().unwrap_or_default(),
-    )
-    .set("state", text("state"))
-    .set(
-        "url",
-        format!("{host}/#setting/clusters/{cluster_id}/configuration"),
-    )
-    .set("id", cluster_id.clone())
-    .set("cluster_id", cluster_id);
+    let tags = cluster.get("default_tags").map_or(Dyn::Null, |t| {
+        api_json::typed(&tf_framework::Ty::map_of_strings(), t)
+    });
+    st.set("default_tags", tags)
+        .set("state", text("state"))
+        .set(
+            "url",
+            format!("{host}/#setting/clusters/{cluster_id}/configuration"),
+        )
+        .set("id", cluster_id.clone())
+        .set("cluster_id", cluster_id);
     st
 }
 
