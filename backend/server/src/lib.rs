@@ -6,6 +6,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod billing;
 pub mod bootstrap;
 pub mod client_ip;
 pub mod compute;
