@@ -73,8 +73,8 @@ mod tests {
             Micros(666_667)
         );
         // Half a millionth of an hour (1.8 ms at one unit per hour) rounds up.
-        assert_eq!(Micros::from_rate_ms(1_800), Micros(1));
-        assert_eq!(Micros::from_rate_ms(1_799), Micros(0));
+        assert_eq!(Micros::from_rate_ms(1_800_000), Micros(1));
+        assert_eq!(Micros::from_rate_ms(1_799_999), Micros(0));
         assert_eq!(per_hour_micros(0.69), 690_000);
         assert!((Micros(1_035_000).as_f64() - 1.035).abs() < 1e-12);
     }
