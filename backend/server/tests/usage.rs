@@ -114,6 +114,11 @@ async fn rows_bill_what_the_recorded_lifecycle_ran() {
         assert_eq!(all["team"], tags["team"]);
     }
 
+    // Before the month begins its file is the header alone.
+    let next = billing::month_file(&s.state, "", a, month.next(), to).unwrap();
+    assert_eq!(next.rows, 0);
+    assert_eq!(next.csv.lines().count(), 1);
+
     let missing = billing::usage_rows(&s.state, 999, from, to).unwrap_err();
     assert_eq!(missing.code(), ErrorCode::ResourceDoesNotExist);
 }

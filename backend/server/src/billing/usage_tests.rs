@@ -504,3 +504,44 @@ fn usage_files_are_named_as_databricks_delivers_them() {
         "p/billable-usage/csv/workspaceId=42-usageMonth=2026-12.csv"
     );
 }
+
+#[test]
+fn a_cluster_running_across_months_is_split_between_their_files() {
+    let s = store();
+    let dec = UsageMonth::parse("2026-12").unwrap();
+    let start = dec.start_ms() - 31 * 60_000; // 2026-11-30T23:29Z, RUNNING from 23:30
+    let mut c = Sim::create(
+        &s,
+        WS,
+        "c",
+        json!({"node_type_id": "i3.xlarge", "num_workers": 0}),
+        start,
+    );
+    c.terminate(dec.start_ms() + 30 * 60_000);
+    let nov = usage(
+        &s,
+        UsageMonth::parse("2026-11").unwrap().start_ms(),
+        dec.start_ms(),
+    );
+    let december = usage(&s, dec.start_ms(), dec.end_ms());
+    assert_eq!(
+        summary(&nov),
+        [row(
+            "2026-11-30T23:59:59.999Z",
+            "c",
+            "i3.xlarge",
+            "0.5",
+            "0.5"
+        )]
+    );
+    assert_eq!(
+        summary(&december),
+        [row(
+            "2026-12-01T00:59:59.999Z",
+            "c",
+            "i3.xlarge",
+            "0.5",
+            "0.5"
+        )]
+    );
+}
