@@ -128,6 +128,17 @@ fn spec_at<'a>(events: &'a [ClusterEvent], at: usize, current: &'a ClusterSpec) 
         .unwrap_or(current)
 }
 
+/// Ends the stretch that is `open` (its start and shape), if any, at `end`.
+fn close(raw: &mut Vec<Stretch>, open: Option<(i64, Shape)>, end: i64) {
+    if let Some((start, shape)) = open {
+        raw.push(Stretch {
+            start,
+            end: end.max(start),
+            shape,
+        });
+    }
+}
+
 /// The billable stretches of `rec` (settled) whose `events` (oldest first) are given, clipped
 /// to `[from, to)`; a cluster still billable after its last event counts up to `to`.
 pub fn stretches(rec: &ClusterRecord, events: &[ClusterEvent], from: i64, to: i64) -> Vec<Stretch> {
@@ -137,13 +148,7 @@ pub fn stretches(rec: &ClusterRecord, events: &[ClusterEvent], from: i64, to: i6
         let t = e.timestamp;
         match e.kind.as_str() {
             "RUNNING" => {
-                if let Some((start, shape)) = open.take() {
-                    raw.push(Stretch {
-                        start,
-                        end: t,
-                        shape,
-                    });
-                }
+                close(&mut raw, open.take(), t);
                 let spec = spec_at(events, i, &rec.info.attributes);
                 let workers = recorded_workers(e).unwrap_or_else(|| spec_workers(spec));
                 open = Some((t, Shape::of(spec, workers)));
@@ -162,25 +167,11 @@ pub fn stretches(rec: &ClusterRecord, events: &[ClusterEvent], from: i64, to: i6
                     }
                 }
             }
-            "TERMINATING" => {
-                if let Some((start, shape)) = open.take() {
-                    raw.push(Stretch {
-                        start,
-                        end: t,
-                        shape,
-                    });
-                }
-            }
+            "TERMINATING" => close(&mut raw, open.take(), t),
             _ => {}
         }
     }
-    if let Some((start, shape)) = open {
-        raw.push(Stretch {
-            start,
-            end: to.max(start),
-            shape,
-        });
-    }
+    close(&mut raw, open, to);
     raw.into_iter()
         .filter_map(|s| {
             let (start, end) = (s.start.max(from), s.end.min(to));
