@@ -12,11 +12,10 @@ use crate::account_object::{account_id_attr, refuse_outputs, AccountObject};
 use crate::common::{account, report, Conn};
 use crate::validate::{check, one_of};
 use ironbrick_api::log_delivery::{
-    check_config_name, check_delivery_path_prefix, check_delivery_start_time,
-    check_output_format, check_workspace_id, CreateLogDeliveryConfigurationParams,
-    CreateLogDeliveryRequest, LogDeliveryConfiguration,
-    UpdateLogDeliveryConfigurationStatusRequest, WrappedLogDeliveryConfiguration,
-    CONFIG_STATUSES, LOG_TYPES, OUTPUT_FORMATS,
+    check_config_name, check_delivery_path_prefix, check_delivery_start_time, check_output_format,
+    check_workspace_id, CreateLogDeliveryConfigurationParams, CreateLogDeliveryRequest,
+    LogDeliveryConfiguration, UpdateLogDeliveryConfigurationStatusRequest,
+    WrappedLogDeliveryConfiguration, CONFIG_STATUSES, LOG_TYPES, OUTPUT_FORMATS,
 };
 use std::sync::Arc;
 use tf_framework::{async_trait, Attr, Block, Diagnostics, Dyn, Obj, Path, Resource, Schema, Ty};
@@ -26,7 +25,11 @@ pub struct MwsLogDelivery(pub Arc<Conn>);
 
 /// Optional arguments the server may answer as absent when they were set empty (`""`, `[]`):
 /// the configured empty value is kept (see [`reconciled`]).
-const EMPTY_AS_ABSENT: [&str; 3] = ["config_name", "delivery_path_prefix", "workspace_ids_filter"];
+const EMPTY_AS_ABSENT: [&str; 3] = [
+    "config_name",
+    "delivery_path_prefix",
+    "workspace_ids_filter",
+];
 
 fn state(w: WrappedLogDeliveryConfiguration) -> Obj {
     let c: LogDeliveryConfiguration = w.log_delivery_configuration;
@@ -128,7 +131,12 @@ fn split_import_id(id: &str) -> (Option<String>, String) {
 
 impl MwsLogDelivery {
     /// `PATCH`es the configuration of `st` to `status`; `Ok(false)` when it is gone.
-    async fn set_status(&self, st: &Obj, status: &str, diags: &mut Diagnostics) -> Result<bool, ()> {
+    async fn set_status(
+        &self,
+        st: &Obj,
+        status: &str,
+        diags: &mut Diagnostics,
+    ) -> Result<bool, ()> {
         let (client, base) = account(&self.0, st, diags).ok_or(())?;
         let body = UpdateLogDeliveryConfigurationStatusRequest {
             status: status.to_owned(),
@@ -218,7 +226,13 @@ impl Resource for MwsLogDelivery {
 
     fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
         let at = Path::attr;
-        check(config, "log_type", at("log_type"), diags, one_of(&LOG_TYPES));
+        check(
+            config,
+            "log_type",
+            at("log_type"),
+            diags,
+            one_of(&LOG_TYPES),
+        );
         check(
             config,
             "output_format",
@@ -235,8 +249,20 @@ impl Resource for MwsLogDelivery {
                 }
             });
         }
-        check(config, "status", at("status"), diags, one_of(&CONFIG_STATUSES));
-        check(config, "config_name", at("config_name"), diags, check_config_name);
+        check(
+            config,
+            "status",
+            at("status"),
+            diags,
+            one_of(&CONFIG_STATUSES),
+        );
+        check(
+            config,
+            "config_name",
+            at("config_name"),
+            diags,
+            check_config_name,
+        );
         check(
             config,
             "delivery_path_prefix",
@@ -420,7 +446,8 @@ mod tests {
             assert!(out.contains(expected), "{expected}: {out}");
         }
         let mut ok = Obj::new();
-        ok.set("log_type", "AUDIT_LOGS").set("output_format", "JSON");
+        ok.set("log_type", "AUDIT_LOGS")
+            .set("output_format", "JSON");
         let mut diags = Diagnostics::default();
         r.validate(&ok, &mut diags);
         assert!(!diags.has_errors(), "{diags:?}");
