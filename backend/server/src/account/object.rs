@@ -5,6 +5,10 @@
 //!
 //! Deleting an object that a workspace uses is refused ([`refs`]); objects with more to do on
 //! create (a KMS check, references to other objects) do it in [`AccountObject::make`].
+//!
+//! The provisioning API answers bare objects and arrays; the billing API's log delivery wraps
+//! them (`{"log_delivery_configuration": {...}}`), filters its list by query, and has no
+//! delete: [`AccountObject::WRAP`], [`AccountObject::matches`] and [`AccountObject::DELETABLE`].
 
 use super::refs::{self, Kind};
 use crate::error::{ApiError, ApiResult};
@@ -12,13 +16,15 @@ use crate::json::Body;
 use crate::repo;
 use crate::state::AppState;
 use crate::time::now_ms;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use ironbrick_api::Empty;
 use ironbrick_store::record::Record;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
 
 /// What a new object is given by the server.
 #[derive(Debug, Clone)]
@@ -45,6 +51,11 @@ pub trait AccountObject: Send + Sync + 'static {
     const SEGMENT: &'static str;
     /// The name of its id (`credentials_id`), the route's path parameter.
     const ID: &'static str;
+    /// The keys wrapping one object and a list in answers (`log_delivery_configuration`,
+    /// `log_delivery_configurations`); `None` answers them bare.
+    const WRAP: Option<(&'static str, &'static str)> = None;
+    /// Whether `DELETE` is routed (log delivery configurations are disabled, never deleted).
+    const DELETABLE: bool = true;
 
     /// The object's id.
     fn id(o: &Self::Wire) -> &str;
@@ -57,19 +68,37 @@ pub trait AccountObject: Send + Sync + 'static {
     fn used_by(_state: &AppState, _id: &str) -> ApiResult<Option<String>> {
         Ok(None)
     }
+
+    /// Whether `o` passes the list's query filters (all pass by default; unknown query
+    /// parameters are ignored, as Databricks does).
+    fn matches(_o: &Self::Wire, _query: &HashMap<String, String>) -> ApiResult<bool> {
+        Ok(true)
+    }
+}
+
+/// The answer for one object, wrapped as `O` wants.
+pub fn answer<O: AccountObject>(o: &O::Wire) -> ApiResult<Json<Value>> {
+    let v = serde_json::to_value(o).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(match O::WRAP {
+        Some((one, _)) => serde_json::json!({ one: v }),
+        None => v,
+    }))
 }
 
 /// The routes of `O`, relative to `/api/2.0/accounts/{account_id}`.
 pub fn routes<O: AccountObject>() -> Router<AppState> {
+    let one = get(fetch::<O>);
+    let one = if O::DELETABLE {
+        one.delete(delete::<O>)
+    } else {
+        one
+    };
     Router::new()
         .route(
             &format!("/{}", O::SEGMENT),
             get(list::<O>).post(create::<O>),
         )
-        .route(
-            &format!("/{}/{{{}}}", O::SEGMENT, O::ID),
-            get(fetch::<O>).delete(delete::<O>),
-        )
+        .route(&format!("/{}/{{{}}}", O::SEGMENT, O::ID), one)
 }
 
 /// Stores `o` (new or replaced).
@@ -100,7 +129,7 @@ pub fn all<O: AccountObject>(state: &AppState) -> ApiResult<Vec<O::Wire>> {
 async fn create<O: AccountObject>(
     State(state): State<AppState>,
     Body(req): Body<O::Create>,
-) -> ApiResult<Json<O::Wire>> {
+) -> ApiResult<Json<Value>> {
     let fresh = Fresh {
         id: crate::ids::uuid(),
         account_id: state.account_id().to_owned(),
@@ -108,18 +137,31 @@ async fn create<O: AccountObject>(
     };
     let o = O::make(&state, req, fresh)?;
     save::<O>(&state, &o).await?;
-    Ok(Json(o))
+    answer::<O>(&o)
 }
 
-async fn list<O: AccountObject>(State(state): State<AppState>) -> ApiResult<Json<Vec<O::Wire>>> {
-    Ok(Json(all::<O>(&state)?))
+async fn list<O: AccountObject>(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let mut found = Vec::new();
+    for o in all::<O>(&state)? {
+        if O::matches(&o, &query)? {
+            found.push(o);
+        }
+    }
+    let v = serde_json::to_value(found).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(match O::WRAP {
+        Some((_, many)) => serde_json::json!({ many: v }),
+        None => v,
+    }))
 }
 
 async fn fetch<O: AccountObject>(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
-) -> ApiResult<Json<O::Wire>> {
-    Ok(Json(find::<O>(&state, &id)?))
+) -> ApiResult<Json<Value>> {
+    answer::<O>(&find::<O>(&state, &id)?)
 }
 
 async fn delete<O: AccountObject>(

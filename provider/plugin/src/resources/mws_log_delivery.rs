@@ -12,13 +12,49 @@ use crate::account_object::{account_id_attr, refuse_outputs, AccountObject};
 use crate::common::{account, report, Conn};
 use crate::validate::{check, one_of};
 use ironbrick_api::log_delivery::{
-    check_config_name, check_delivery_path_prefix, check_delivery_start_time, check_output_format,
-    check_workspace_id, CreateLogDeliveryConfigurationParams, CreateLogDeliveryRequest,
-    LogDeliveryConfiguration, UpdateLogDeliveryConfigurationStatusRequest,
-    WrappedLogDeliveryConfiguration, CONFIG_STATUSES, LOG_TYPES, OUTPUT_FORMATS,
+    CreateLogDeliveryConfigurationParams, CreateLogDeliveryRequest, LogDeliveryConfigStatus,
+    LogType, OutputFormat, UpdateLogDeliveryStatusRequest, WrappedLogDeliveryConfiguration,
 };
+use ironbrick_api::validate as rules;
 use std::sync::Arc;
 use tf_framework::{async_trait, Attr, Block, Diagnostics, Dyn, Obj, Path, Resource, Schema, Ty};
+
+/// The longest `config_name` (upstream's `StringLenBetween(0, 255)`, and the server's).
+const CONFIG_NAME_MAX: usize = 255;
+
+/// The wire spellings of a closed set of values.
+fn spellings<T: Copy>(all: &[T], as_str: fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|v| as_str(*v)).collect()
+}
+
+fn config_name(v: &str) -> Result<(), String> {
+    let n = v.chars().count();
+    if n > CONFIG_NAME_MAX {
+        Err(format!(
+            "config_name has {n} characters; at most {CONFIG_NAME_MAX} are allowed."
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `output_format` must be the one format of `log_type` (both known and well spelled).
+fn format_of_type(log_type: &str, output_format: &str) -> Result<(), String> {
+    let (Ok(t), Ok(f)) = (
+        log_type.parse::<LogType>(),
+        output_format.parse::<OutputFormat>(),
+    ) else {
+        return Ok(()); // misspellings are reported on their own
+    };
+    if t.output_format() == f {
+        Ok(())
+    } else {
+        Err(format!(
+            "output_format must be {} when log_type is {t}, not {f}.",
+            t.output_format()
+        ))
+    }
+}
 
 /// The `databricks_mws_log_delivery` resource.
 pub struct MwsLogDelivery(pub Arc<Conn>);
@@ -32,7 +68,7 @@ const EMPTY_AS_ABSENT: [&str; 3] = [
 ];
 
 fn state(w: WrappedLogDeliveryConfiguration) -> Obj {
-    let c: LogDeliveryConfiguration = w.log_delivery_configuration;
+    let c = w.log_delivery_configuration;
     let opt = |v: Option<String>| v.filter(|s| !s.is_empty()).map_or(Dyn::Null, Dyn::from);
     let filter = if c.workspace_ids_filter.is_empty() {
         Dyn::Null
@@ -43,21 +79,21 @@ fn state(w: WrappedLogDeliveryConfiguration) -> Obj {
     o.set("id", format!("{}|{}", c.account_id, c.config_id))
         .set("account_id", c.account_id)
         .set("config_id", c.config_id)
-        .set("config_name", opt(c.config_name))
-        .set("log_type", c.log_type)
-        .set("output_format", c.output_format)
+        .set("config_name", opt(Some(c.config_name)))
+        .set("log_type", c.log_type.as_str())
+        .set("output_format", c.output_format.as_str())
         .set("credentials_id", c.credentials_id)
         .set("storage_configuration_id", c.storage_configuration_id)
         .set("delivery_path_prefix", opt(c.delivery_path_prefix))
-        .set("delivery_start_time", opt(c.delivery_start_time))
+        .set("delivery_start_time", opt(Some(c.delivery_start_time)))
         .set("workspace_ids_filter", filter)
-        .set("status", c.status);
+        .set("status", c.status.as_str());
     o
 }
 
 /// The state of an answer, reconciled with `reference` (the planned object or the prior
 /// state): empty values the server answers as absent ([`EMPTY_AS_ABSENT`]), and a
-/// `delivery_start_time` it does not report (it applies to `BILLABLE_USAGE` only), are kept.
+/// configured `delivery_start_time` the server does not report, are kept.
 fn reconciled(w: WrappedLogDeliveryConfiguration, reference: &Obj) -> Obj {
     let mut o = state(w);
     for name in EMPTY_AS_ABSENT {
@@ -96,17 +132,17 @@ fn workspace_ids(o: &Obj) -> Option<Vec<i64>> {
 fn request(o: &Obj) -> CreateLogDeliveryRequest {
     let opt = |name: &str| o.string(name).known();
     CreateLogDeliveryRequest {
-        log_delivery_configuration: CreateLogDeliveryConfigurationParams {
+        log_delivery_configuration: Some(CreateLogDeliveryConfigurationParams {
             config_name: opt("config_name"),
-            log_type: o.str("log_type").to_owned(),
-            output_format: o.str("output_format").to_owned(),
-            credentials_id: o.str("credentials_id").to_owned(),
-            storage_configuration_id: o.str("storage_configuration_id").to_owned(),
+            log_type: o.str("log_type").parse().ok(),
+            output_format: o.str("output_format").parse().ok(),
+            credentials_id: opt("credentials_id"),
+            storage_configuration_id: opt("storage_configuration_id"),
             delivery_path_prefix: opt("delivery_path_prefix"),
             delivery_start_time: opt("delivery_start_time"),
-            status: opt("status"),
+            status: o.str("status").parse().ok(),
             workspace_ids_filter: workspace_ids(o),
-        },
+        }),
     }
 }
 
@@ -208,7 +244,8 @@ impl Resource for MwsLogDelivery {
                 fixed(Attr::optional_computed(
                     "delivery_start_time",
                     Ty::String,
-                    "First month delivered (`YYYY-MM`), for `BILLABLE_USAGE`.",
+                    "No event before this day is delivered: `YYYY-MM` (the first of the month) \
+                     or `YYYY-MM-DD`, not before 2019-03; the day of creation by default.",
                 )),
                 fixed(Attr::optional(
                     "workspace_ids_filter",
@@ -226,63 +263,53 @@ impl Resource for MwsLogDelivery {
 
     fn validate(&self, config: &Obj, diags: &mut Diagnostics) {
         let at = Path::attr;
+        let log_types = spellings(LogType::ALL, LogType::as_str);
+        let formats = spellings(OutputFormat::ALL, OutputFormat::as_str);
+        let statuses = spellings(
+            LogDeliveryConfigStatus::ALL,
+            LogDeliveryConfigStatus::as_str,
+        );
         check(
             config,
             "log_type",
             at("log_type"),
             diags,
-            one_of(&LOG_TYPES),
+            one_of(&log_types),
         );
         check(
             config,
             "output_format",
             at("output_format"),
             diags,
-            one_of(&OUTPUT_FORMATS),
+            one_of(&formats),
         );
         if let Some(log_type) = config.string("log_type").known() {
             check(config, "output_format", at("output_format"), diags, |f| {
-                if OUTPUT_FORMATS.contains(&f) {
-                    check_output_format(&log_type, f)
-                } else {
-                    Ok(()) // reported above
-                }
+                format_of_type(&log_type, f)
             });
         }
-        check(
-            config,
-            "status",
-            at("status"),
-            diags,
-            one_of(&CONFIG_STATUSES),
-        );
-        check(
-            config,
-            "config_name",
-            at("config_name"),
-            diags,
-            check_config_name,
-        );
+        check(config, "status", at("status"), diags, one_of(&statuses));
+        check(config, "config_name", at("config_name"), diags, config_name);
         check(
             config,
             "delivery_path_prefix",
             at("delivery_path_prefix"),
             diags,
-            check_delivery_path_prefix,
+            rules::delivery_path_prefix,
         );
         check(
             config,
             "delivery_start_time",
             at("delivery_start_time"),
             diags,
-            check_delivery_start_time,
+            |v| rules::delivery_start_time(v).map(drop),
         );
         for id in workspace_ids(config).unwrap_or_default() {
-            if let Err(why) = check_workspace_id(id) {
+            if id <= 0 {
                 diags.error_at(
                     at("workspace_ids_filter"),
                     "Invalid workspace_ids_filter",
-                    why,
+                    format!("{id} is not a workspace id."),
                 );
             }
         }
@@ -309,9 +336,10 @@ impl Resource for MwsLogDelivery {
     }
 
     async fn update(&self, prior: Obj, planned: Obj, diags: &mut Diagnostics) -> Option<Obj> {
-        if let Some(status) = planned.string("status").known() {
+        let status = planned.str("status").parse::<LogDeliveryConfigStatus>();
+        if let Ok(status) = status {
             if planned.get("status") != prior.get("status")
-                && !self.set_status(&prior, &status, diags).await.ok()?
+                && !self.set_status(&prior, status, diags).await.ok()?
             {
                 diags.error(
                     "Cannot update the log delivery configuration",
@@ -328,7 +356,9 @@ impl Resource for MwsLogDelivery {
 
     async fn delete(&self, st: Obj, diags: &mut Diagnostics) {
         // Databricks cannot delete a configuration: destroying it disables it.
-        let _ = self.set_status(&st, "DISABLED", diags).await;
+        let _ = self
+            .set_status(&st, LogDeliveryConfigStatus::Disabled, diags)
+            .await;
     }
 
     fn import(&self, id: &str, _diags: &mut Diagnostics) -> Option<Obj> {
@@ -348,13 +378,18 @@ mod tests {
             log_delivery_configuration: LogDeliveryConfiguration {
                 account_id: "acct".into(),
                 config_id: "cfg".into(),
-                log_type: "AUDIT_LOGS".into(),
-                output_format: "JSON".into(),
+                config_name: String::new(),
+                log_type: LogType::AuditLogs,
+                output_format: OutputFormat::Json,
                 credentials_id: "c".into(),
                 storage_configuration_id: "s".into(),
                 workspace_ids_filter: vec![5, 7],
-                status: "ENABLED".into(),
-                ..Default::default()
+                delivery_path_prefix: None,
+                delivery_start_time: "2026-12-04".into(),
+                status: LogDeliveryConfigStatus::Enabled,
+                creation_time: 1,
+                update_time: 1,
+                log_delivery_status: Default::default(),
             },
         }
     }
@@ -374,6 +409,7 @@ mod tests {
     fn configured_empty_values_are_kept() {
         let mut w = api();
         w.log_delivery_configuration.workspace_ids_filter.clear();
+        w.log_delivery_configuration.delivery_start_time.clear();
         let mut reference = Obj::new();
         reference
             .set("config_name", "")
@@ -411,11 +447,14 @@ mod tests {
             .set("delivery_start_time", Dyn::Unknown)
             .set("status", Dyn::Unknown)
             .set("workspace_ids_filter", Dyn::List(vec![Dyn::Int(9)]));
-        let req = request(&planned).log_delivery_configuration;
+        let req = request(&planned).log_delivery_configuration.unwrap();
+        assert_eq!(req.log_type, Some(LogType::AuditLogs));
+        assert_eq!(req.output_format, Some(OutputFormat::Json));
         assert_eq!(req.workspace_ids_filter, Some(vec![9]));
         assert_eq!(req.delivery_path_prefix.as_deref(), Some("audit"));
         assert_eq!(req.config_name.as_deref(), Some("n"));
         assert_eq!((req.status, req.delivery_start_time), (None, None));
+        assert_eq!(req.credentials_id.as_deref(), Some("c"));
     }
 
     #[test]
@@ -435,11 +474,11 @@ mod tests {
         r.validate(&config, &mut diags);
         let out = format!("{diags:?}");
         for expected in [
-            "output_format must be JSON when log_type is AUDIT_LOGS",
+            "output_format must be JSON when log_type is AUDIT_LOGS, not CSV",
             "Invalid status",
             "at most 255",
-            "must not start or end with a slash",
-            "YYYY-MM",
+            "not a valid S3 key prefix",
+            "not a date in yyyy-mm-dd format",
             "-1 is not a workspace id",
             "config_id cannot be set",
         ] {
