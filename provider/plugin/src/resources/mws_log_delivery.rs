@@ -170,12 +170,13 @@ impl MwsLogDelivery {
     async fn set_status(
         &self,
         st: &Obj,
-        status: &str,
+        status: LogDeliveryConfigStatus,
         diags: &mut Diagnostics,
     ) -> Result<bool, ()> {
         let (client, base) = account(&self.0, st, diags).ok_or(())?;
-        let body = UpdateLogDeliveryConfigurationStatusRequest {
-            status: status.to_owned(),
+        let body = UpdateLogDeliveryStatusRequest {
+            status: Some(status),
+            ..Default::default()
         };
         match client
             .patch::<_, serde_json::Value>(&CONFIGS.url(&base, st), &body)
@@ -372,6 +373,7 @@ impl Resource for MwsLogDelivery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ironbrick_api::log_delivery::LogDeliveryConfiguration;
 
     fn api() -> WrappedLogDeliveryConfiguration {
         WrappedLogDeliveryConfiguration {
