@@ -195,7 +195,7 @@ fn check_workspaces(state: &AppState, ids: &[i64]) -> ApiResult<()> {
         let exists = state
             .store()
             .kv()
-            .get(trees::WORKSPACES, id.to_string().as_bytes())?
+            .get(trees::WORKSPACES, repo::ws_key(*id).as_bytes())?
             .is_some();
         if !exists {
             return Err(ApiError::invalid(format!(
