@@ -124,7 +124,8 @@ def test_lines_appear_under_the_right_keys_and_parse(moto, b, a):
     wanted = {request_id(e) for e in audit_entries(b)}
     got = wait_for("every audit entry delivered", lambda: wanted <= set(delivered_ids(moto, name)))
     elapsed = time.time() - started
-    assert elapsed < 6 * INTERVAL, f"delivered after {elapsed:.1f}s with a {INTERVAL}s interval"
+    # One interval, plus room for a loaded machine (a debug build, shared cores).
+    assert elapsed < 8 * INTERVAL, f"delivered after {elapsed:.1f}s with a {INTERVAL}s interval"
     assert got
     by_id = {request_id(e): e for e in audit_entries(b)}
     seen_ws = set()
