@@ -1,5 +1,5 @@
 //! Account objects described once: credentials, storage configurations, networks, keys, VPC
-//! endpoint registrations and private access settings are each an [`AccountObject`] (where it
+//! endpoint registrations, private access settings and log delivery configurations are each an [`AccountObject`] (where it
 //! is stored, what it is called, how a create request becomes one), and their
 //! `create|list|get|delete` handlers are derived from that description by [`routes`].
 //!
