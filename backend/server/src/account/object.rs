@@ -1,7 +1,8 @@
 //! Account objects described once: credentials, storage configurations, networks, keys, VPC
-//! endpoint registrations, private access settings and log delivery configurations are each an [`AccountObject`] (where it
-//! is stored, what it is called, how a create request becomes one), and their
-//! `create|list|get|delete` handlers are derived from that description by [`routes`].
+//! endpoint registrations, private access settings and log delivery configurations are each an
+//! [`AccountObject`] (where it is stored, what it is called, how a create request becomes
+//! one), and their `create|list|get|delete` handlers are derived from that description by
+//! [`routes`].
 //!
 //! Deleting an object that a workspace uses is refused ([`refs`]); objects with more to do on
 //! create (a KMS check, references to other objects) do it in [`AccountObject::make`].
