@@ -43,8 +43,21 @@ pub struct Audit {
 
 impl Audit {
     /// Opens the log, continuing after its last entry.
+    ///
+    /// Entries written before numbers were assigned under a lock may have gaps (a failed
+    /// write used to consume its number), so the count of entries is only a lower bound of
+    /// the next number: the entries at or above it are read to find the true end, lest a new
+    /// entry overwrite an old one.
     pub fn new(store: Store) -> Self {
-        let next = store.kv().count_prefix(trees::AUDIT, b"").unwrap_or(0) as u64;
+        let count = store.kv().count_prefix(trees::AUDIT, b"").unwrap_or(0) as u64;
+        let last_above = store
+            .kv()
+            .scan_from(trees::AUDIT, &count.to_be_bytes(), usize::MAX)
+            .unwrap_or_default()
+            .last()
+            .and_then(|(k, _)| <[u8; 8]>::try_from(k.as_slice()).ok())
+            .map(u64::from_be_bytes);
+        let next = last_above.map_or(count, |last| last.max(count) + 1);
         Self {
             store,
             next: Mutex::new(next),
@@ -266,5 +279,11 @@ mod tests {
         let seqs: Vec<u64> = audit.read(2, 2).unwrap().iter().map(|r| r.seq).collect();
         assert_eq!(seqs, vec![2, 3]);
         assert!(audit.read(5, 10).unwrap().is_empty());
+        // Reopened over a log with a gap (keys 0-4 and 9): numbering continues after 9.
+        let store = audit.store.clone();
+        store
+            .transact(|tx| tx.put(trees::AUDIT, &9u64.to_be_bytes(), b"\x01{}"))
+            .unwrap();
+        assert_eq!(Audit::new(store).next_seq(), 10);
     }
 }

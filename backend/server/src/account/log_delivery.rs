@@ -283,8 +283,8 @@ async fn update_status(
     Path((_, id)): Path<(String, String)>,
     Body(req): Body<UpdateLogDeliveryStatusRequest>,
 ) -> ApiResult<Json<Empty>> {
-    let current = object::find::<LogDelivery>(&state, &id)?;
     if let Some(field) = req.other.keys().next() {
+        object::find::<LogDelivery>(&state, &id)?;
         return Err(ApiError::invalid(format!(
             "{field} cannot be changed: after creation only status may change."
         )));
@@ -292,28 +292,32 @@ async fn update_status(
     let status = req
         .status
         .ok_or_else(|| ApiError::invalid("status is required (ENABLED or DISABLED)."))?;
-    if status == LogDeliveryConfigStatus::Enabled {
-        require_referenced(
-            &state,
-            &current.credentials_id,
-            &current.storage_configuration_id,
-        )?;
-        let mut candidate = current.clone();
-        candidate.status = status;
-        check_limits(&object::all::<LogDelivery>(&state)?, &candidate)?;
-    }
-    let now = now_ms();
-    state.store().transact(|tx| {
-        let mut rec =
-            repo::tx_get::<LogDeliveryRecord>(tx, trees::LOG_DELIVERY, &id)?.ok_or_else(|| {
-                ApiError::not_found(format!("Log delivery configuration {id} does not exist."))
-            })?;
-        if rec.0.status != status {
-            rec.0.status = status;
-            rec.0.update_time = now;
+    {
+        let _checked = object::checked_writes()?;
+        let current = object::find::<LogDelivery>(&state, &id)?;
+        if status == LogDeliveryConfigStatus::Enabled {
+            require_referenced(
+                &state,
+                &current.credentials_id,
+                &current.storage_configuration_id,
+            )?;
+            let mut candidate = current.clone();
+            candidate.status = status;
+            check_limits(&object::all::<LogDelivery>(&state)?, &candidate)?;
         }
-        repo::tx_put(tx, trees::LOG_DELIVERY, &id, &rec).map_err(ApiError::from)
-    })?;
+        let now = now_ms();
+        state.store().transact(|tx| {
+            let mut rec = repo::tx_get::<LogDeliveryRecord>(tx, trees::LOG_DELIVERY, &id)?
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("Log delivery configuration {id} does not exist."))
+                })?;
+            if rec.0.status != status {
+                rec.0.status = status;
+                rec.0.update_time = now;
+            }
+            repo::tx_put(tx, trees::LOG_DELIVERY, &id, &rec).map_err(ApiError::from)
+        })?;
+    }
     state.flush().await?;
     Ok(Json(Empty {}))
 }

@@ -1,7 +1,8 @@
 //! Account objects described once: credentials, storage configurations, networks, keys, VPC
-//! endpoint registrations and private access settings are each an [`AccountObject`] (where it
-//! is stored, what it is called, how a create request becomes one), and their
-//! `create|list|get|delete` handlers are derived from that description by [`routes`].
+//! endpoint registrations, private access settings and log delivery configurations are each an
+//! [`AccountObject`] (where it is stored, what it is called, how a create request becomes
+//! one), and their `create|list|get|delete` handlers are derived from that description by
+//! [`routes`].
 //!
 //! Deleting an object that a workspace uses is refused ([`refs`]); objects with more to do on
 //! create (a KMS check, references to other objects) do it in [`AccountObject::make`].
@@ -103,12 +104,31 @@ pub fn routes<O: AccountObject>() -> Router<AppState> {
 
 /// Stores `o` (new or replaced).
 pub async fn save<O: AccountObject>(state: &AppState, o: &O::Wire) -> ApiResult<()> {
+    put::<O>(state, o)?;
+    state.flush().await
+}
+
+/// Stores `o` without waiting for it to be durable.
+fn put<O: AccountObject>(state: &AppState, o: &O::Wire) -> ApiResult<()> {
     let record = O::Stored::from(o.clone());
     let id = O::id(o).to_owned();
     state
         .store()
-        .transact(|tx| repo::tx_put(tx, O::KIND.tree(), &id, &record).map_err(ApiError::from))?;
-    state.flush().await
+        .transact(|tx| repo::tx_put(tx, O::KIND.tree(), &id, &record).map_err(ApiError::from))
+}
+
+/// Serializes the checks that look at other objects of the account with the write they admit:
+/// two log delivery creates must not both see room for one more under the limits, and a
+/// credential or storage configuration must not be deleted while a configuration naming it is
+/// created. Held from [`AccountObject::make`] (or [`AccountObject::used_by`]) to the committed
+/// write, never across a flush or an `await`.
+static CHECKED_WRITES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Holds [`CHECKED_WRITES`].
+pub fn checked_writes() -> ApiResult<std::sync::MutexGuard<'static, ()>> {
+    CHECKED_WRITES
+        .lock()
+        .map_err(|_| ApiError::Internal("account object lock poisoned".into()))
 }
 
 /// Object `id` of kind `O`, or RESOURCE_DOES_NOT_EXIST.
@@ -135,8 +155,13 @@ async fn create<O: AccountObject>(
         account_id: state.account_id().to_owned(),
         now: now_ms(),
     };
-    let o = O::make(&state, req, fresh)?;
-    save::<O>(&state, &o).await?;
+    let o = {
+        let _checked = checked_writes()?;
+        let o = O::make(&state, req, fresh)?;
+        put::<O>(&state, &o)?;
+        o
+    };
+    state.flush().await?;
     answer::<O>(&o)
 }
 
@@ -169,15 +194,18 @@ async fn delete<O: AccountObject>(
     Path((_, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Empty>> {
     find::<O>(&state, &id)?;
-    if let Some(user) = O::used_by(&state, &id)? {
-        return Err(ApiError::invalid_state(format!(
-            "{} {id} is in use by {user} and cannot be deleted.",
-            O::KIND.noun()
-        )));
+    {
+        let _checked = checked_writes()?;
+        if let Some(user) = O::used_by(&state, &id)? {
+            return Err(ApiError::invalid_state(format!(
+                "{} {id} is in use by {user} and cannot be deleted.",
+                O::KIND.noun()
+            )));
+        }
+        state
+            .store()
+            .transact(|tx| refs::delete_unused(tx, O::KIND, &id))?;
     }
-    state
-        .store()
-        .transact(|tx| refs::delete_unused(tx, O::KIND, &id))?;
     state.flush().await?;
     Ok(Json(Empty {}))
 }

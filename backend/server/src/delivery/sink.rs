@@ -76,8 +76,7 @@ pub struct Endpoints {
     pub sts: Option<String>,
 }
 
-/// S3 with STS-assumed roles.
-#[derive(Debug)]
+/// S3 with STS-assumed roles. Its `Debug` shows the endpoints only (never credentials).
 pub struct S3Sink {
     endpoints: Endpoints,
     sts: Mutex<Option<aws_sdk_sts::Client>>,
@@ -95,6 +94,14 @@ const USER_CODES: [&str; 7] = [
     "PermanentRedirect",
     "InvalidBucketName",
 ];
+
+impl std::fmt::Debug for S3Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Sink")
+            .field("endpoints", &self.endpoints)
+            .finish_non_exhaustive()
+    }
+}
 
 impl S3Sink {
     pub fn new(endpoints: Endpoints) -> Self {
