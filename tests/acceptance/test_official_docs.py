@@ -7,7 +7,8 @@ same). For each Terraform CLI: apply → no-op plan → `terraform state rm` and
 of every importable object by its documented id (the official one; `<workspace_id>/<id>` for
 workspace-level objects, as an account-level provider needs) → plan (only the documented in-place
 updates) →
-apply → no-op plan → destroy → nothing left in the account. Terraform >= 1.11 also applies the
+apply → no-op plan → destroy → nothing left in the account (log delivery configurations, which
+Databricks cannot delete, left disabled). Terraform >= 1.11 also applies the
 write-only secret example (fixtures/official-tf1.11/) and an `import {}` block.
 """
 
@@ -21,7 +22,8 @@ from pathlib import Path
 
 import requests
 
-from support.inventory import account_inventory, assert_account_empty
+from support.inventory import (account_inventory, assert_account_empty, assert_log_delivery_disabled,
+                               log_delivery_configs)
 from support.terraform import cli_id, copy_example
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -72,6 +74,7 @@ def import_ids(res: dict[str, dict], account_id: str) -> dict[str, str]:
         "databricks_mws_vpc_endpoint": acct("vpc_endpoint_id"),
         "databricks_mws_private_access_settings": acct("private_access_settings_id"),
         "databricks_mws_permission_assignment": lambda v: f"{v['workspace_id']}|{v['principal_id']}",
+        "databricks_mws_log_delivery": lambda v: f"{account_id}|{v['config_id']}",
     }
     workspace_level = {
         "databricks_ip_access_list": lambda v: v["id"],
@@ -153,6 +156,15 @@ def test_official_docs_examples(terraform_exe, tf_factory, fresh_backend, tmp_pa
     private = next(w for w in inv["workspaces"] if w["workspace_name"] == "demo-private-link")
     assert (private["network_id"], private["private_access_settings_id"]) == (
         net["network_id"], pas["private_access_settings_id"])
+    # audit logs delivered to the log bucket, through the log writer's role
+    [logs] = log_delivery_configs(b)
+    creds = {c["credentials_name"]: c["credentials_id"] for c in inv["credentials"]}
+    buckets = {s["storage_configuration_name"]: s["storage_configuration_id"] for s in inv["storage-configurations"]}
+    assert {k: logs.get(k) for k in ("config_name", "log_type", "output_format", "delivery_path_prefix", "status",
+                                     "credentials_id", "storage_configuration_id")} == {
+        "config_name": "Audit Logs", "log_type": "AUDIT_LOGS", "output_format": "JSON",
+        "delivery_path_prefix": "audit-logs", "status": "ENABLED", "credentials_id": creds["Usage Delivery"],
+        "storage_configuration_id": buckets["Usage Logs"]}
     out = tf.outputs()
     assert out["all_mws_workspaces"] == {"demo": int(ws), "demo-private-link": private["workspace_id"],
                                          **{f"demo-{k}": int(v) for k, v in teams.items()}}
@@ -243,3 +255,6 @@ def test_official_docs_examples(terraform_exe, tf_factory, fresh_backend, tmp_pa
 
     tf.destroy()
     assert_account_empty(b)
+    # a log delivery configuration cannot be deleted: destroy disabled it
+    assert [c["status"] for c in log_delivery_configs(b)] == ["DISABLED"]
+    assert_log_delivery_disabled(b)

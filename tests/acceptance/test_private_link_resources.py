@@ -1,7 +1,9 @@
 """Terraform acceptance for PrivateLink: databricks_mws_vpc_endpoint registrations, a network
 naming them in vpc_endpoints, databricks_mws_private_access_settings, and a workspace that uses
 them. The workspace moves to other settings in place, settings are replaced in place (only a new
-region replaces them), everything imports by the official ids, and mistakes fail at plan time.
+region replaces them), everything imports by the official ids, and mistakes fail at plan time. A
+workspace created without private access settings switches to PrivateLink in place, with the
+settings created in the same apply.
 """
 
 from __future__ import annotations
@@ -109,6 +111,34 @@ def test_private_link_lifecycle(tf_factory, fresh_backend, tmp_path):
     assert tf.plan(*account_level).code == 0
 
     tf.destroy(*account_level)
+    assert_account_empty(b)
+
+
+def test_workspace_switched_to_private_access_in_place(tf_factory, fresh_backend, tmp_path):
+    b = fresh_backend
+    tf = tf_factory(copy_example(FIXTURES / "private_link_switch", tmp_path / "switch"))
+    tf.apply()
+    assert tf.plan().code == 0
+    ws = tf.resources()["databricks_mws_workspaces.this"]
+    assert ws["private_access_settings_id"] in (None, "")
+    assert not account_get(b, f"workspaces/{ws['workspace_id']}").get("private_access_settings_id")
+
+    # the settings are created and named by the workspace in one apply: updated, not replaced
+    private = ["-var=private=true"]
+    plan = tf.plan(*private)
+    assert "databricks_mws_private_access_settings.this[0] will be created" in plan.out, plan.out
+    assert "databricks_mws_workspaces.this will be updated in-place" in plan.out, plan.out
+    assert "1 to add, 1 to change, 0 to destroy" in plan.out, plan.out
+    tf.apply(*private)
+    assert tf.plan(*private).code == 0
+    res = tf.resources()
+    pas = res["databricks_mws_private_access_settings.this[0]"]["private_access_settings_id"]
+    now = res["databricks_mws_workspaces.this"]
+    assert (now["workspace_id"], now["private_access_settings_id"]) == (ws["workspace_id"], pas)
+    api = account_get(b, f"workspaces/{ws['workspace_id']}")
+    assert (api["private_access_settings_id"], api["workspace_status"]) == (pas, "RUNNING")
+
+    tf.destroy(*private)
     assert_account_empty(b)
 
 

@@ -25,6 +25,21 @@ def assert_account_empty(b: Backend) -> None:
     assert all(v == [] for v in inv.values()), inv
 
 
+def log_delivery_configs(b: Backend) -> list[dict]:
+    """The account's log delivery configurations, enabled or not (Databricks never deletes one:
+    destroying it disables it)."""
+    r = requests.get(f"{b.host}/api/2.0/accounts/{b.account_id}/log-delivery",
+                     headers={"Authorization": f"Bearer {b.token}"}, timeout=10)
+    r.raise_for_status()
+    return r.json().get("log_delivery_configurations", [])
+
+
+def assert_log_delivery_disabled(b: Backend) -> None:
+    """What a destroy leaves of log delivery: configurations, every one disabled."""
+    enabled = [c for c in log_delivery_configs(b) if c["status"] != "DISABLED"]
+    assert enabled == [], enabled
+
+
 def create_workspace(b: Backend, name: str = "fixture") -> dict[str, str | int]:
     """A RUNNING workspace with its credentials and storage, made through the account API (for
     tests whose Terraform configuration only manages workspace-level objects)."""

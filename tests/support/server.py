@@ -127,15 +127,31 @@ def venv_tool(name: str, install_hint: str) -> Path:
 
 
 class Moto:
-    """moto's server on 127.0.0.1, stopped by PID."""
+    """moto's server on 127.0.0.1 (KMS, S3, STS, ...), stopped by PID. `stop()` then `start()`
+    brings it back on the same port, with none of its former state (moto keeps it in memory)."""
 
-    def __init__(self) -> None:
-        exe = venv_tool("moto_server", "run `.venv/bin/pip install 'moto[server]'` (scripts/test does)")
-        self.port = free_port()
-        self.proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(self.port)],
+    def __init__(self, port: int | None = None) -> None:
+        self.exe = venv_tool("moto_server", "run `.venv/bin/pip install 'moto[server]'` (scripts/test does)")
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> "Moto":
+        self.proc = subprocess.Popen([str(self.exe), "-H", "127.0.0.1", "-p", str(self.port)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port, self.proc, "moto_server")
-        self.url = f"http://127.0.0.1:{self.port}"
+        return self
 
     def stop(self) -> None:
-        stop(self.proc)
+        if self.proc is not None:
+            stop(self.proc)
+            self.proc = None
+
+
+def delivery_backend(moto: Moto, interval: str = "1s", *args: str) -> Backend:
+    """A backend delivering logs to moto's S3 (roles assumed through moto's STS) every
+    `interval`, with moto's test credentials for its own AWS calls."""
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+    return new_backend("--s3-endpoint", moto.url, "--sts-endpoint", moto.url,
+                       "--log-delivery-interval", interval, *args, env=env)

@@ -73,6 +73,7 @@ pub mod clusters;
 pub mod compute;
 pub mod error;
 pub mod ip_access_lists;
+pub mod log_delivery;
 pub mod oauth;
 pub mod permissions;
 pub mod private_link;

@@ -129,6 +129,66 @@ pub fn bucket_name(value: &str) -> Result<(), String> {
     }
 }
 
+/// Requires a log delivery path prefix: a valid S3 key prefix of at most 512 characters, not
+/// starting or ending with `/` (Databricks' rule), made of S3's safe characters (letters,
+/// digits, `!-_.*'()` and `/` between segments), with no empty, `.` or `..` segment.
+pub fn delivery_path_prefix(value: &str) -> Result<(), String> {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "!-_.*'()=".contains(c);
+    let segments_ok = value
+        .split('/')
+        .all(|s| !s.is_empty() && s != "." && s != ".." && s.chars().all(safe));
+    if value.is_empty() || (value.len() <= 512 && segments_ok) {
+        Ok(())
+    } else {
+        Err(format!(
+            "delivery_path_prefix {:?} is not a valid S3 key prefix: use letters, digits, \
+             !-_.*'()= and / between non-empty segments, not at the start or the end, \
+             at most 512 characters.",
+            value.chars().take(100).collect::<String>()
+        ))
+    }
+}
+
+/// Parses a log delivery start date, `yyyy-mm-dd` (or `yyyy-mm`, the first of that month), no
+/// earlier than 2019-03-01 (billable usage is not available before March 2019): answers
+/// `(year, month, day)`.
+pub fn delivery_start_time(value: &str) -> Result<(i32, u32, u32), String> {
+    let bad = || {
+        format!(
+            "delivery_start_time {:?} is not a date in yyyy-mm-dd format (UTC) on or after \
+             2019-03-01.",
+            value.chars().take(40).collect::<String>()
+        )
+    };
+    let parts: Vec<&str> = value.split('-').collect();
+    let number = |s: &str, len: usize| {
+        (s.len() == len && s.chars().all(|c| c.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    let (year, month, day) = match parts.as_slice() {
+        [y, m] => (number(y, 4), number(m, 2), Some(1)),
+        [y, m, d] => (number(y, 4), number(m, 2), number(d, 2)),
+        _ => return Err(bad()),
+    };
+    let (Some(year), Some(month), Some(day)) = (year, month, day) else {
+        return Err(bad());
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if day == 0 || day > days || (year, month) < (2019, 3) {
+        return Err(bad());
+    }
+    let year = i32::try_from(year).map_err(|_| bad())?;
+    Ok((year, month, day))
+}
+
 /// Requires a secret scope or key name: 1-128 letters, digits, `-`, `_` and `.`.
 pub fn secret_name(field: &str, value: &str) -> Result<String, String> {
     let ok = !value.is_empty()
@@ -242,6 +302,34 @@ pub fn parse_net(s: &str) -> Result<IpNet, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn delivery_path_prefixes() {
+        for ok in ["", "audit", "logs/audit-2024", "a/b_c/d.e=f"] {
+            assert!(delivery_path_prefix(ok).is_ok(), "{ok}");
+        }
+        for bad in ["/a", "a/", "a//b", "a/../b", "a b", "a?b", &"x".repeat(513)] {
+            assert!(delivery_path_prefix(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn delivery_start_times() {
+        assert_eq!(delivery_start_time("2024-02-29"), Ok((2024, 2, 29)));
+        assert_eq!(delivery_start_time("2024-07"), Ok((2024, 7, 1)));
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2019-02-28",
+            "24-01-01",
+            "2024-1-1",
+            "x",
+            "",
+        ] {
+            assert!(delivery_start_time(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

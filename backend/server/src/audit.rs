@@ -1,7 +1,13 @@
 //! The append-only audit log: every mutating request and every denied or throttled request.
 //!
 //! Entries are keyed by a big-endian sequence number in their own tree; nothing in the server
-//! deletes or rewrites them. Bodies, tokens and secret values are never recorded.
+//! deletes or rewrites them. Bodies, tokens and secret values are never recorded: parameters
+//! come from the path and query only, through [`crate::redact`].
+//!
+//! Sequence numbers are assigned and written under one lock, and a number is used only once
+//! its entry is committed, so committed entries are contiguous and in order: a reader that has
+//! seen entry `n` has seen every entry before it (log delivery relies on this to advance its
+//! cursor without skipping an entry still being written).
 
 use crate::client_ip::ClientIp;
 use crate::error::ApiResult;
@@ -9,14 +15,15 @@ use crate::model::AuditRecord;
 use crate::repo::trees;
 use crate::state::AppState;
 use crate::time::now_ms;
-use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use ironbrick_api::ErrorCode;
 use ironbrick_store::record::{decode, encode};
 use ironbrick_store::Store;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 /// Who made a request, attached to the response by the auth layers for the audit log.
 #[derive(Debug, Clone)]
@@ -30,44 +37,138 @@ pub struct Actor {
 #[derive(Debug)]
 pub struct Audit {
     store: Store,
-    next: AtomicU64,
+    /// The next sequence number, held while an entry is written.
+    next: Mutex<u64>,
 }
 
 impl Audit {
     /// Opens the log, continuing after its last entry.
+    ///
+    /// Entries written before numbers were assigned under a lock may have gaps (a failed
+    /// write used to consume its number), so the count of entries is only a lower bound of
+    /// the next number: the entries at or above it are read to find the true end, lest a new
+    /// entry overwrite an old one.
     pub fn new(store: Store) -> Self {
-        let next = store.kv().count_prefix(trees::AUDIT, b"").unwrap_or(0) as u64;
+        let count = store.kv().count_prefix(trees::AUDIT, b"").unwrap_or(0) as u64;
+        let last_above = store
+            .kv()
+            .scan_from(trees::AUDIT, &count.to_be_bytes(), usize::MAX)
+            .unwrap_or_default()
+            .last()
+            .and_then(|(k, _)| <[u8; 8]>::try_from(k.as_slice()).ok())
+            .map(u64::from_be_bytes);
+        let next = last_above.map_or(count, |last| last.max(count) + 1);
         Self {
             store,
-            next: AtomicU64::new(next),
+            next: Mutex::new(next),
         }
     }
 
-    /// Appends one entry (its `seq` is assigned here).
+    /// Appends one entry (its `seq` is assigned here, once it is committed).
     pub fn append(&self, mut record: AuditRecord) -> ApiResult<()> {
-        record.seq = self.next.fetch_add(1, Ordering::SeqCst);
+        let mut next = self
+            .next
+            .lock()
+            .map_err(|_| crate::error::ApiError::Internal("audit lock poisoned".into()))?;
+        record.seq = *next;
         let key = record.seq.to_be_bytes();
         let bytes = encode(&record)?;
-        Ok(self
-            .store
-            .transact(|tx| tx.put(trees::AUDIT, &key, &bytes))?)
+        self.store
+            .transact(|tx| tx.put(trees::AUDIT, &key, &bytes))?;
+        *next += 1;
+        Ok(())
     }
 
-    /// Entries with `seq >= since`, at most `limit`.
+    /// Entries with `seq >= since`, at most `limit` (a key-range scan from `since`).
     pub fn read(&self, since: u64, limit: usize) -> ApiResult<Vec<AuditRecord>> {
-        let rows = self.store.kv().scan_prefix(trees::AUDIT, b"")?;
-        rows.into_iter()
-            .skip_while(|(k, _)| k.as_slice() < since.to_be_bytes().as_slice())
-            .take(limit)
+        self.store
+            .kv()
+            .scan_from(trees::AUDIT, &since.to_be_bytes(), limit)?
+            .into_iter()
             .map(|(_, v)| decode(&v).map_err(Into::into))
             .collect()
     }
+
+    /// The sequence number the next entry will get.
+    pub fn next_seq(&self) -> u64 {
+        self.next.lock().map_or(0, |n| *n)
+    }
+}
+
+/// The workspace of a path-form workspace URL (`/w/{id}/...`), for requests refused before
+/// the caller was known.
+fn path_workspace(path: &str) -> Option<i64> {
+    path.strip_prefix("/w/")?.split('/').next()?.parse().ok()
+}
+
+/// Path parameters by route name (`/clusters/{cluster_id}` matched against the path) and query
+/// parameters, through [`crate::redact::param`].
+fn request_params(
+    route: Option<&str>,
+    path: &str,
+    query: Option<&str>,
+) -> BTreeMap<String, String> {
+    let mut params = BTreeMap::new();
+    if let Some(route) = route {
+        for (name, value) in route.split('/').zip(path.split('/')) {
+            if let Some(name) = name.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+                let name = name.trim_start_matches('*');
+                params.insert(name.to_owned(), crate::redact::param(name, value));
+            }
+        }
+    }
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = crate::redact::scrub(&percent_decode(name));
+        let value = crate::redact::param(&name, &percent_decode(value));
+        params.insert(name, value);
+    }
+    params
+}
+
+/// `%XX` and `+` decoding of a query component (invalid escapes are kept as they are).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Middleware: records mutating and denied requests after they are answered.
 pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_owned);
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(crate::redact::scrub);
     let source_ip = req
         .extensions()
         .get::<ClientIp>()
@@ -84,18 +185,105 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
             principal: actor.map(|a| a.name.clone()),
             principal_id: actor.map(|a| a.id),
             method: method.to_string(),
-            path,
-            workspace_id: actor.and_then(|a| a.workspace_id),
+            request_params: request_params(route.as_deref(), &path, query.as_deref()),
+            workspace_id: actor
+                .and_then(|a| a.workspace_id)
+                .or_else(|| path_workspace(&path)),
+            path: crate::redact::scrub(&path),
             source_ip,
             status,
             error_code: resp
                 .extensions()
                 .get::<ErrorCode>()
                 .map(|c| c.as_str().to_string()),
+            request_id: Some(crate::ids::uuid()),
+            user_agent,
         };
         if let Err(e) = state.audit().append(entry) {
             tracing::error!(error = %e, "audit log write failed");
         }
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_come_from_the_route_and_the_query_redacted() {
+        let token = format!("dapi{}", "ab".repeat(16));
+        let p = request_params(
+            Some("/w/{workspace_id}/api/2.0/secrets/{scope}"),
+            "/w/7/api/2.0/secrets/s1",
+            Some(&format!("key=k%201&string_value=hunter2&x={token}&flag")),
+        );
+        assert_eq!(p["workspace_id"], "7");
+        assert_eq!(p["scope"], "s1");
+        assert_eq!(p["key"], "k 1");
+        assert_eq!(p["string_value"], crate::redact::REDACTED);
+        assert_eq!(p["x"], crate::redact::REDACTED);
+        assert_eq!(p["flag"], "");
+        assert!(request_params(None, "/a", None).is_empty());
+    }
+
+    #[test]
+    fn workspace_from_the_path_form() {
+        assert_eq!(path_workspace("/w/42/api/2.0/clusters/list"), Some(42));
+        assert_eq!(path_workspace("/api/2.0/accounts/a/credentials"), None);
+        assert_eq!(path_workspace("/w/x/api"), None);
+    }
+
+    #[test]
+    fn percent_decoding_keeps_bad_escapes() {
+        assert_eq!(percent_decode("a%20b+c"), "a b c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(percent_decode("%é1"), "%é1");
+    }
+
+    #[test]
+    fn entries_without_the_newer_fields_still_decode() {
+        let mut old = vec![1u8];
+        old.extend_from_slice(
+            br#"{"seq":3,"timestamp":1,"principal":null,"principal_id":null,"method":"POST","path":"/x","workspace_id":null,"source_ip":"127.0.0.1","status":200,"error_code":null}"#,
+        );
+        let r: AuditRecord = decode(&old).unwrap();
+        assert_eq!(r.seq, 3);
+        assert!(r.request_id.is_none() && r.user_agent.is_none() && r.request_params.is_empty());
+    }
+
+    #[test]
+    fn sequence_numbers_are_contiguous_and_ranges_seek() {
+        let store = Store::new(std::sync::Arc::new(ironbrick_store::MemStore::new()));
+        let audit = Audit::new(store);
+        for i in 0..5 {
+            let r = AuditRecord {
+                seq: 99,
+                timestamp: i,
+                principal: None,
+                principal_id: None,
+                method: "POST".into(),
+                path: "/x".into(),
+                workspace_id: None,
+                source_ip: String::new(),
+                status: 200,
+                error_code: None,
+                request_id: None,
+                user_agent: None,
+                request_params: BTreeMap::new(),
+            };
+            audit.append(r).unwrap();
+        }
+        assert_eq!(audit.next_seq(), 5);
+        let seqs: Vec<u64> = audit.read(2, 2).unwrap().iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, vec![2, 3]);
+        assert!(audit.read(5, 10).unwrap().is_empty());
+        // Reopened over a log with a gap (keys 0-4 and 9): numbering continues after 9.
+        let store = audit.store.clone();
+        store
+            .transact(|tx| tx.put(trees::AUDIT, &9u64.to_be_bytes(), b"\x01{}"))
+            .unwrap();
+        assert_eq!(Audit::new(store).next_seq(), 10);
+    }
 }

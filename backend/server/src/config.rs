@@ -101,6 +101,20 @@ pub struct ServeArgs {
     #[arg(long, env = "IRONBRICK_KMS_ENDPOINT")]
     pub kms_endpoint: Option<String>,
 
+    /// Endpoint override for S3, where log delivery writes (e.g. moto at http://127.0.0.1:5000);
+    /// requests then use path-style addressing.
+    #[arg(long, env = "IRONBRICK_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// Endpoint override for STS, through which log delivery assumes the credential
+    /// configuration's role.
+    #[arg(long, env = "IRONBRICK_STS_ENDPOINT")]
+    pub sts_endpoint: Option<String>,
+
+    /// How often enabled log delivery configurations deliver what is pending (e.g. 5m, 2s).
+    #[arg(long, env = "IRONBRICK_LOG_DELIVERY_INTERVAL", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub log_delivery_interval: std::time::Duration,
+
     /// How long an unwrapped data key stays cached in memory (e.g. 300s, 5m, 500ms).
     #[arg(long, env = "IRONBRICK_DEK_CACHE_TTL", default_value = "300s", value_parser = humantime::parse_duration)]
     pub dek_cache_ttl: Duration,

@@ -4,6 +4,7 @@ use ironbrick_api::account::{
     Credential, CustomerManagedKey, ExternalCustomerInfo, Network, StorageConfiguration,
 };
 use ironbrick_api::ip_access_lists::IpAccessListInfo;
+use ironbrick_api::log_delivery::LogDeliveryConfiguration;
 use ironbrick_api::private_link::{PrivateAccessSettings, VpcEndpoint};
 use ironbrick_store::record::Record;
 use ironbrick_store::StoreError;
@@ -37,6 +38,7 @@ wire_record!(NetworkRecord, Network);
 wire_record!(KeyRecord, CustomerManagedKey);
 wire_record!(VpcEndpointRecord, VpcEndpoint);
 wire_record!(PrivateAccessRecord, PrivateAccessSettings);
+wire_record!(LogDeliveryRecord, LogDeliveryConfiguration);
 wire_record!(IpListRecord, IpAccessListInfo);
 wire_record!(ConfRecord, BTreeMap<String, String>);
 
@@ -212,6 +214,10 @@ pub struct OAuthGrant {
 }
 
 /// One entry of the append-only audit log.
+///
+/// Format 1 throughout: the fields after `error_code` were added later with serde defaults, so
+/// entries written before them still decode (as `None`/empty). Nothing here may hold a secret:
+/// the path, parameters and user agent are recorded through [`crate::redact`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditRecord {
     pub seq: u64,
@@ -224,6 +230,15 @@ pub struct AuditRecord {
     pub source_ip: String,
     pub status: u16,
     pub error_code: Option<String>,
+    /// A UUID per request (absent from entries older than the field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The client's `User-Agent`, scrubbed and cut.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// Path parameters (by route name) and query parameters, secret-ish ones redacted.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_params: BTreeMap<String, String>,
 }
 
 impl Record for AuditRecord {}

@@ -13,6 +13,9 @@ pub mod trees {
     pub const KEYS: &str = "customer_managed_keys";
     pub const VPC_ENDPOINTS: &str = "vpc_endpoints";
     pub const PRIVATE_ACCESS: &str = "private_access_settings";
+    pub const LOG_DELIVERY: &str = "log_delivery";
+    /// Per log delivery configuration: how far delivery has gone ([`crate::delivery`]).
+    pub const LOG_DELIVERY_CURSORS: &str = "log_delivery_cursors";
     pub const WORKSPACES: &str = "workspaces";
     pub const TOKENS: &str = "tokens";
     pub const TOKEN_HASHES: &str = "token_hashes";

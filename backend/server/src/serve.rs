@@ -64,6 +64,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let envelope = crate::keys::envelope(&args)?;
     let state = AppState::new(store.clone(), account_id.clone(), settings, envelope);
+    let delivery = crate::delivery::spawn(
+        state.clone(),
+        args.log_delivery_interval,
+        crate::delivery::Endpoints {
+            s3: args.s3_endpoint.clone(),
+            sts: args.sts_endpoint.clone(),
+        },
+    );
     let app = crate::app(state);
     let domain = workspace_domain.as_ref().map(WorkspaceDomain::domain);
     tracing::info!(%public_url, %account_id, workspace_domain = ?domain, data_dir = %args.data_dir.display(), kms = ?args.kms, proxy_protocol = args.proxy_protocol, "ironbrick is ready");
@@ -85,6 +93,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("serving")?;
     }
+    delivery.abort();
     store
         .kv()
         .flush()

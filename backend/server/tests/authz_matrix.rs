@@ -233,6 +233,7 @@ fn rows() -> Vec<Row> {
     vec![
         //                                                                                acct  wsadm user  notok deact sp    other
         row(A, get.clone(), "/workspaces", None, [Y, N, N, N, N, N, N]),
+        row(A, get.clone(), "/log-delivery", None, [Y, N, N, N, N, N, N]),
         row(
             A,
             get.clone(),

@@ -110,6 +110,9 @@ mod tests {
         fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
             self.inner.scan_prefix(tree, prefix)
         }
+        fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError> {
+            self.inner.scan_from(tree, start, limit)
+        }
         fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
             self.inner.count_prefix(tree, prefix)
         }

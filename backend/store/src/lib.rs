@@ -50,6 +50,9 @@ pub trait KvStore: Send + Sync + std::fmt::Debug {
     fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// All entries of `tree` whose key starts with `prefix`, in key order.
     fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError>;
+    /// At most `limit` entries of `tree` whose key is `>= start`, in key order (a key-range
+    /// scan: engines seek to `start` rather than reading the tree from its first key).
+    fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError>;
     /// Number of entries of `tree` whose key starts with `prefix`.
     fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError>;
     /// Runs `body` atomically and in isolation; commits when it returns `true`.

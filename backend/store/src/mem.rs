@@ -66,6 +66,19 @@ impl KvStore for MemStore {
             .unwrap_or_default())
     }
 
+    fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError> {
+        let trees = self.lock()?;
+        Ok(trees
+            .get(tree)
+            .map(|t| {
+                t.range(start.to_vec()..)
+                    .take(limit)
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
         let trees = self.lock()?;
         Ok(trees.get(tree).map_or(0, |t| {

@@ -98,6 +98,20 @@ impl KvStore for SledStore {
             .collect()
     }
 
+    fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError> {
+        let skip = tree.len() + 1;
+        let mut end = tree.as_bytes().to_vec();
+        end.push(1);
+        self.tree
+            .range(full_key(tree, start)..end)
+            .take(limit)
+            .map(|r| {
+                r.map(|(k, v)| (k[skip..].to_vec(), v.to_vec()))
+                    .map_err(engine)
+            })
+            .collect()
+    }
+
     fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
         let mut n = 0;
         for r in self.tree.scan_prefix(full_key(tree, prefix)).keys() {

@@ -9,6 +9,7 @@ pub fn run(kv: &dyn KvStore) {
     trees_are_separate_and_scans_are_ordered(kv);
     transactions_see_their_own_writes(kv);
     deletes_remove(kv);
+    range_scans_start_at_a_key_and_stop_at_the_tree(kv);
 }
 
 fn reads_what_was_committed(kv: &dyn KvStore) {
@@ -72,4 +73,21 @@ fn deletes_remove(kv: &dyn KvStore) {
     kv.transaction(&|tx| tx.delete("c", b"y").is_ok() && tx.delete("c", b"missing").is_ok())
         .expect("transaction");
     assert!(kv.get("c", b"y").expect("get").is_none());
+}
+
+fn range_scans_start_at_a_key_and_stop_at_the_tree(kv: &dyn KvStore) {
+    kv.transaction(&|tx| {
+        (0u64..5).all(|i| tx.put("r", &i.to_be_bytes(), &[i as u8]).is_ok())
+            && tx.put("r2", &0u64.to_be_bytes(), b"next tree").is_ok()
+            && tx.put("q", &9u64.to_be_bytes(), b"previous tree").is_ok()
+    })
+    .expect("transaction");
+    let rows = kv.scan_from("r", &2u64.to_be_bytes(), 10).expect("scan");
+    let values: Vec<u8> = rows.iter().map(|(_, v)| v[0]).collect();
+    assert_eq!(values, vec![2, 3, 4]);
+    assert_eq!(rows[0].0, 2u64.to_be_bytes());
+    let rows = kv.scan_from("r", &0u64.to_be_bytes(), 2).expect("scan");
+    assert_eq!(rows.len(), 2);
+    assert!(kv.scan_from("r", &[0xff; 9], 10).expect("scan").is_empty());
+    assert!(kv.scan_from("none", b"", 10).expect("scan").is_empty());
 }

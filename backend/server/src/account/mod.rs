@@ -6,6 +6,7 @@ mod audit_log;
 mod credentials;
 mod deployments;
 mod keys;
+pub mod log_delivery;
 mod networks;
 pub mod object;
 mod private_access;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .merge(object::routes::<keys::Keys>())
         .merge(object::routes::<vpc_endpoints::VpcEndpoints>())
         .merge(private_access::routes())
+        .merge(log_delivery::routes())
         .merge(workspaces::routes())
         .merge(audit_log::routes())
         .merge(assignments::routes())

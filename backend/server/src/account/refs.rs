@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 const REFS: &str = "refs";
 
-/// The kinds of account objects a workspace references.
+/// The kinds of account objects (those a workspace references, and log delivery
+/// configurations, which reference credentials and storage).
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     Credentials,
@@ -18,6 +19,7 @@ pub enum Kind {
     Key,
     VpcEndpoint,
     PrivateAccess,
+    LogDelivery,
 }
 
 impl Kind {
@@ -30,6 +32,7 @@ impl Kind {
             Self::Key => trees::KEYS,
             Self::VpcEndpoint => trees::VPC_ENDPOINTS,
             Self::PrivateAccess => trees::PRIVATE_ACCESS,
+            Self::LogDelivery => trees::LOG_DELIVERY,
         }
     }
 
@@ -42,6 +45,7 @@ impl Kind {
             Self::Key => "Customer-managed key",
             Self::VpcEndpoint => "VPC endpoint registration",
             Self::PrivateAccess => "Private access settings",
+            Self::LogDelivery => "Log delivery configuration",
         }
     }
 }

@@ -54,4 +54,9 @@ impl AccountObject for Storage {
             creation_time: fresh.now,
         })
     }
+
+    /// An enabled log delivery configuration using it.
+    fn used_by(state: &AppState, id: &str) -> ApiResult<Option<String>> {
+        super::log_delivery::used_by(state, Kind::Storage, id)
+    }
 }

@@ -9,6 +9,7 @@ mod group_member;
 mod ip_access_list;
 mod mws_credentials;
 mod mws_customer_managed_keys;
+mod mws_log_delivery;
 mod mws_networks;
 mod mws_permission_assignment;
 mod mws_private_access_settings;
@@ -41,6 +42,7 @@ pub fn all(conn: &Arc<Conn>) -> Vec<Arc<dyn Resource>> {
         Arc::new(mws_customer_managed_keys::MwsCustomerManagedKeys(c())),
         Arc::new(mws_vpc_endpoint::MwsVpcEndpoint(c())),
         Arc::new(mws_private_access_settings::MwsPrivateAccessSettings(c())),
+        Arc::new(mws_log_delivery::MwsLogDelivery(c())),
         Arc::new(mws_workspaces::MwsWorkspaces(c())),
         Arc::new(token::Token(c())),
         Arc::new(obo_token::OboToken(c())),
