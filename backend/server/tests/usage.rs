@@ -122,3 +122,42 @@ async fn rows_bill_what_the_recorded_lifecycle_ran() {
     let missing = billing::usage_rows(&s.state, 999, from, to).unwrap_err();
     assert_eq!(missing.code(), ErrorCode::ResourceDoesNotExist);
 }
+
+#[tokio::test]
+async fn a_permanently_deleted_cluster_stays_billed_up_to_its_deletion() {
+    let s = Server::start().await;
+    let ws = s.workspace("usage-purged").await;
+    let from = now_ms();
+    let id = create(&s, ws, "purged", json!({})).await;
+    settle_a_while().await;
+    let purge = json!({"cluster_id": id});
+    s.ok(Method::POST, &s.ws(ws, "/clusters/permanent-delete"), purge)
+        .await;
+    let after = now_ms();
+    settle_a_while().await;
+
+    let gone = s
+        .send(
+            Method::GET,
+            &s.ws(ws, &format!("/clusters/get?cluster_id={id}")),
+            support::ADMIN,
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, 404, "{:?}", gone.body);
+
+    let rows = billing::usage_rows(&s.state, ws, from, now_ms()).unwrap();
+    assert!(rows.iter().all(|r| r.cluster_id == id), "{rows:?}");
+    let billed: f64 = rows.iter().map(|r| r.machine_hours.as_f64()).sum();
+    // Two machines, from RUNNING until the deletion (before `after`), and nothing after it.
+    let (least, most) = (0.0, 2.0 * (after - from) as f64 / 3_600_000.0);
+    assert!(
+        billed > least && billed <= most + 1e-6,
+        "{billed} not in ({least}, {most}]"
+    );
+    assert_eq!(
+        billing::usage_rows(&s.state, ws, from, now_ms() + 60_000).unwrap(),
+        rows,
+        "billing stopped at the deletion"
+    );
+}

@@ -14,8 +14,8 @@
 //! after the month ends, to deliver its last hours). [`usage_rows`] and
 //! [`super::usage_csv::render_csv`] are the parts.
 //!
-//! A cluster permanently deleted takes its events with it, so its usage disappears from the
-//! files computed afterwards.
+//! Permanently deleted clusters count too: their records and events are kept for billing
+//! ([`clusters::PURGED`]).
 
 use super::amount::Micros;
 use super::calendar::{hour_start, UsageMonth, HOUR_MS};
@@ -142,7 +142,12 @@ pub fn rows(
         return Ok(Vec::new());
     }
     let mut acc = Accumulator::default();
-    let records: Vec<ClusterRecord> = repo::scan(store, clusters::TREE, &ws_key(workspace_id))?;
+    let mut records: Vec<ClusterRecord> = repo::scan(store, clusters::TREE, &ws_key(workspace_id))?;
+    records.extend(repo::scan::<ClusterRecord>(
+        store,
+        clusters::PURGED,
+        &ws_key(workspace_id),
+    )?);
     for mut rec in records {
         let id = rec.info.cluster_id.clone();
         let unsaved = settle(&mut rec, to_ms, transition_ms);

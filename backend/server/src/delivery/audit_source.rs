@@ -44,7 +44,7 @@ impl LogSource for AuditSource {
 
 /// 00:00 UTC of the configuration's start day (0 when it cannot be read, which validation
 /// prevents).
-fn start_ms(config: &LogDeliveryConfiguration) -> i64 {
+pub fn start_ms(config: &LogDeliveryConfiguration) -> i64 {
     ironbrick_api::validate::delivery_start_time(&config.delivery_start_time)
         .ok()
         .and_then(|(y, m, d)| day_start_ms(y, m, d))

@@ -21,13 +21,14 @@
 //! and the attempt times. Messages never hold credentials.
 //!
 //! What each log type delivers is a [`LogSource`] ([`source`]); audit logs are
-//! [`audit_source::AuditSource`]. Billable usage is registered with [`Sources::with`].
+//! [`audit_source::AuditSource`], billable usage [`usage_source::UsageSource`].
 
 pub mod audit_line;
 pub mod audit_source;
 pub mod object_key;
 pub mod sink;
 pub mod source;
+pub mod usage_source;
 
 pub use sink::{DeliveryError, Destination, Endpoints, Fault, S3Sink, Sink};
 pub use source::{Cursor, LogObject, LogSource, Plan};
@@ -55,10 +56,14 @@ const MAX_STEPS: usize = 50;
 pub struct Sources(HashMap<LogType, Arc<dyn LogSource>>);
 
 impl Default for Sources {
-    /// Audit logs only.
+    /// Audit logs and billable usage.
     fn default() -> Self {
         let mut map: HashMap<LogType, Arc<dyn LogSource>> = HashMap::new();
         map.insert(LogType::AuditLogs, Arc::new(audit_source::AuditSource));
+        map.insert(
+            LogType::BillableUsage,
+            Arc::new(usage_source::UsageSource::default()),
+        );
         Self(map)
     }
 }
@@ -191,14 +196,17 @@ impl Worker {
             if !plan.objects.is_empty() {
                 self.state.flush().await.map_err(internal)?;
             }
-            for o in plan.objects {
-                self.sink.put(&dest, &o.key, o.body, o.content_type).await?;
+            for o in &plan.objects {
+                self.sink
+                    .put(&dest, &o.key, o.body.clone(), o.content_type)
+                    .await?;
                 written += 1;
             }
             plan.next
                 .store(&self.state, &config.config_id)
                 .map_err(internal)?;
             self.state.flush().await.map_err(internal)?;
+            source.delivered(config, &plan.objects);
             if !plan.more {
                 break;
             }

@@ -4,9 +4,8 @@
 //! writes, persisting the cursor only after every object of a plan is acknowledged, and
 //! `log_delivery_status`.
 //!
-//! Audit logs are [`super::audit_source::AuditSource`]. Billable usage plugs in here with a
-//! source of its own (registered in [`super::Sources`]); until one is registered, enabled
-//! `BILLABLE_USAGE` configurations report `NOT_FOUND` and nothing is written for them.
+//! Audit logs are [`super::audit_source::AuditSource`], billable usage
+//! [`super::usage_source::UsageSource`] (both registered in [`super::Sources`]).
 
 use crate::error::ApiResult;
 use crate::repo::{self, trees};
@@ -72,4 +71,8 @@ pub trait LogSource: Send + Sync + std::fmt::Debug {
         config: &LogDeliveryConfiguration,
         cursor: Cursor,
     ) -> ApiResult<Plan>;
+
+    /// Told once every object of a step has been acknowledged, before the next step is
+    /// planned (a source that skips unchanged objects remembers them here).
+    fn delivered(&self, _config: &LogDeliveryConfiguration, _objects: &[LogObject]) {}
 }

@@ -518,12 +518,20 @@ async fn permanent_delete(
 ) -> ApiResult<Json<Empty>> {
     let _guard = state.identity_writes().await;
     let id = crate::validate::required("cluster_id", &req.cluster_id)?;
-    store::load(&state, ctx.id(), id, now_ms())?;
+    let now = now_ms();
+    let (mut rec, mut events) = store::load(&state, ctx.id(), id, now)?;
     authorize(&state, &ctx, id, Level::CanManage)?;
-    let keys = store::event_keys(&state, ctx.id(), id)?;
+    if !matches!(
+        rec.info.state,
+        ClusterState::Terminating | ClusterState::Terminated
+    ) {
+        let user = ctx.principal.name.clone();
+        let why = reason("USER_REQUEST", "SUCCESS", &[("username", user.clone())]);
+        events.push(rec.terminate(now, why, Some(&user)));
+    }
     state
         .store()
-        .transact(|tx| store::tx_remove(tx, ctx.id(), id, &keys).map_err(ApiError::from))?;
+        .transact(|tx| store::tx_purge(tx, ctx.id(), &rec, &events).map_err(ApiError::from))?;
     state.flush().await?;
     Ok(Json(Empty {}))
 }

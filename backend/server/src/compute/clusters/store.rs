@@ -1,5 +1,8 @@
 //! Where clusters and their events are kept: `clusters` (`{ws}{cluster_id}` →
 //! [`ClusterRecord`]) and `cluster_events` (`{ws}{cluster_id}/{time}{seq}` → event).
+//!
+//! A permanently deleted cluster leaves the API at once, but what it ran stays billable: its
+//! record moves to `purged_clusters` (same key) and its events stay, read only by billing.
 
 use super::lifecycle::{settle, ClusterRecord, NewEvent};
 use crate::error::{ApiError, ApiResult};
@@ -12,6 +15,8 @@ use ironbrick_store::{StoreError, Tx};
 pub const TREE: &str = "clusters";
 /// The tree of cluster events.
 pub const EVENTS: &str = "cluster_events";
+/// The tree of permanently deleted clusters, kept for billable usage.
+pub const PURGED: &str = "purged_clusters";
 
 /// Stored form of an event.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -96,29 +101,21 @@ pub fn stored_events(state: &AppState, ws: i64, id: &str) -> ApiResult<Vec<Clust
     )
 }
 
-/// Deletes cluster `id`, its events and its grants.
-pub fn tx_remove(
+/// Permanently deletes cluster `rec` (settled, with `events` not stored yet): it leaves the
+/// clusters tree and its grants go; the record and every event stay for billing ([`PURGED`]).
+pub fn tx_purge(
     tx: &mut dyn Tx,
     ws: i64,
-    id: &str,
-    event_keys: &[Vec<u8>],
+    rec: &ClusterRecord,
+    events: &[NewEvent],
 ) -> Result<(), StoreError> {
+    let id = &rec.info.cluster_id;
     repo::tx_delete(tx, TREE, &key(ws, id))?;
-    for k in event_keys {
-        tx.delete(EVENTS, k)?;
+    repo::tx_put(tx, PURGED, &key(ws, id), rec)?;
+    for e in events {
+        repo::tx_put(tx, EVENTS, &event_key(ws, e), &EventRecord(e.event.clone()))?;
     }
     crate::authz::store::tx_delete(tx, ws, &format!("clusters/{id}"))
-}
-
-/// The keys of the stored events of cluster `id`.
-pub fn event_keys(state: &AppState, ws: i64, id: &str) -> ApiResult<Vec<Vec<u8>>> {
-    Ok(state
-        .store()
-        .kv()
-        .scan_prefix(EVENTS, events_prefix(ws, id).as_bytes())?
-        .into_iter()
-        .map(|(k, _)| k)
-        .collect())
 }
 
 /// A new cluster id, as Databricks spells them: `MMDD-HHMMSS-xxxxxxxx`.
