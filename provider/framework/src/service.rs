@@ -87,7 +87,12 @@ impl Service {
 
     fn capabilities() -> pb::ServerCapabilities {
         pb::ServerCapabilities {
-            plan_destroy: true,
+            // No resource plans anything of its own for a destroy (a null proposed state plans
+            // null, with no validation or plan modification), so Terraform need not ask: with
+            // `plan_destroy` it would make one more PlanResourceChange round trip per resource
+            // in every `terraform destroy`, each encoding the prior state in msgpack and
+            // crossing TLS twice, for an answer it can compute itself.
+            plan_destroy: false,
             get_provider_schema_optional: false,
             move_resource_state: false,
         }

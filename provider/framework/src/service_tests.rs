@@ -145,7 +145,10 @@ async fn schema_lists_resources_with_cty_types() {
     assert_eq!(block.attributes.len(), 4);
     assert!(block.attributes[3].write_only);
     assert!(block.attributes.iter().all(|a| a.r#type == br#""string""#));
-    assert!(r.server_capabilities.unwrap().plan_destroy);
+    assert!(
+        !r.server_capabilities.unwrap().plan_destroy,
+        "destroys are planned by Terraform itself (no PlanResourceChange per destroyed resource)"
+    );
     let m = s
         .get_metadata(Request::new(pb::get_metadata::Request {}))
         .await
