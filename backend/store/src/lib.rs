@@ -1,14 +1,15 @@
 //! Storage seam of Ironbrick.
 //!
 //! [`KvStore`] is a small, object-safe, byte-level key-value trait with named trees, point
-//! reads, prefix scans and closure transactions. [`SledStore`] (the default, durable engine) and
-//! [`MemStore`] (tests) implement it, and [`suite::run`] is the one behavioural test suite every
-//! engine must pass. On top, [`Store`] is the concrete handle the server uses: typed transactions
+//! reads, prefix scans and closure transactions. [`SledStore`] (the default, embedded engine),
+//! [`PgStore`] (PostgreSQL, shared by many replicas) and [`MemStore`] (tests) implement it, and
+//! [`suite::run`] is the one behavioural test suite every engine must pass. On top, [`Store`] is the concrete handle the server uses: typed transactions
 //! with domain errors ([`Store::transact`]) and versioned records ([`record`]).
 
 mod error;
 mod flush;
 mod mem;
+mod pg;
 pub mod record;
 mod sled_store;
 mod store;
@@ -16,6 +17,7 @@ pub mod suite;
 
 pub use error::StoreError;
 pub use mem::MemStore;
+pub use pg::{PgStore, DEFAULT_POOL_SIZE};
 pub use sled_store::SledStore;
 pub use store::Store;
 
