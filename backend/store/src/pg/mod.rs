@@ -213,6 +213,15 @@ fn successor(prefix: &[u8]) -> Option<Vec<u8>> {
     Some(end)
 }
 
+/// `postgres://user@host:port/dbname` of the connection string `url`, never its password (for
+/// logs and Debug output of configuration).
+pub fn redacted_url(url: &str) -> String {
+    match url.parse::<Config>() {
+        Ok(config) => describe(&config),
+        Err(_) => "postgres://(unparseable URL)".to_string(),
+    }
+}
+
 /// `postgres://user@host:port/dbname` of `config`, never its password.
 fn describe(config: &Config) -> String {
     let hosts: Vec<String> = config

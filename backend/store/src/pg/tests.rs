@@ -179,7 +179,10 @@ fn a_panicking_body_leaves_the_pool_clean(kv: &PgStore) {
         .unwrap());
     assert!(kv.get("p", b"after").unwrap().is_some());
     assert!(!kv
-        .transaction(&|tx| tx.put("p", b"aborted", b"no").is_ok() && false)
+        .transaction(&|tx| {
+            tx.put("p", b"aborted", b"no").expect("put");
+            false
+        })
         .unwrap());
     assert!(kv.get("p", b"aborted").unwrap().is_none());
 }
@@ -261,4 +264,14 @@ fn free_closed_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+#[test]
+fn redacted_urls_keep_the_target_and_drop_the_password() {
+    let shown =
+        super::redacted_url("postgres://app:hunter2@db.internal:6432/ironbrick?sslmode=disable");
+    assert_eq!(shown, "postgres://app@db.internal:6432/ironbrick");
+    let shown = super::redacted_url("host=db user=app password=hunter2 dbname=x");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(!super::redacted_url("postgres://app:hunter2@[bad").contains("hunter2"));
 }
