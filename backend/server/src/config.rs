@@ -86,8 +86,7 @@ pub struct ServeArgs {
         long,
         env = "IRONBRICK_STORE",
         default_value = "sled",
-        hide_env_values = true,
-        hide_default_value = true
+        hide_env_values = true
     )]
     pub store: StoreChoice,
 
