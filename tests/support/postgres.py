@@ -88,7 +88,9 @@ class Postgres:
         self.start()
 
     def _run(self, tool: str, *args: str) -> None:
-        out = subprocess.run([*self.run_as, str(self.bin / tool), *args], capture_output=True, text=True)
+        # run in our directory: postgres may not be allowed into the caller's working directory
+        out = subprocess.run([*self.run_as, str(self.bin / tool), *args], capture_output=True, text=True,
+                             cwd=self.dir)
         if out.returncode != 0:
             log = (self.dir / "server.log").read_text() if (self.dir / "server.log").exists() else ""
             raise RuntimeError(f"{tool} failed: {out.stdout}{out.stderr}\n{log}")

@@ -71,16 +71,20 @@ impl TempCluster {
     }
 
     /// A command running `name` from the server binaries (as `postgres` under root).
+    /// It runs in the cluster directory, which `postgres` can enter (the caller's working
+    /// directory may not be).
     fn tool(&self, name: &str) -> Command {
         let exe = self.bin.join(name);
-        match self.run_as {
+        let mut c = match self.run_as {
             Some(user) => {
                 let mut c = Command::new("runuser");
                 c.args(["-u", user, "--"]).arg(exe);
                 c
             }
             None => Command::new(exe),
-        }
+        };
+        c.current_dir(self.dir.path());
+        c
     }
 
     /// Starts the (stopped) server again on the same port and data.

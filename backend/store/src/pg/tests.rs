@@ -275,3 +275,12 @@ fn redacted_urls_keep_the_target_and_drop_the_password() {
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(!super::redacted_url("postgres://app:hunter2@[bad").contains("hunter2"));
 }
+
+#[test]
+fn tls_requirements_are_refused_plainly() {
+    let err = PgStore::connect("postgres://app:hunter2@127.0.0.1:1/x?sslmode=require", 1)
+        .expect_err("no TLS connector");
+    assert!(matches!(err, StoreError::Engine(_)), "{err:?}");
+    assert!(err.to_string().contains("sslmode"), "{err}");
+    assert!(!err.to_string().contains("hunter2"));
+}
