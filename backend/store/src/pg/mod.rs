@@ -175,6 +175,14 @@ impl PgStore {
         &self.target
     }
 
+    /// The value of setting `name` in a pooled session (tests check what sessions run with).
+    #[cfg(test)]
+    fn show(&self, name: &'static str) -> Result<String, StoreError> {
+        self.read(move |c| {
+            Box::pin(async move { Ok(c.query_one(&format!("SHOW {name}"), &[]).await?.get(0)) })
+        })
+    }
+
     /// Runs `query` on a pooled connection outside any transaction (one autocommit statement).
     fn read<T: Send + 'static>(
         &self,

@@ -233,6 +233,15 @@ fn migrates_once_hides_secrets_and_survives_restarts() {
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     assert!(!format!("{err} {err:?}").contains("s3cr3t-pw"));
 
+    assert_eq!(kv.show("synchronous_commit").unwrap(), "on");
+    // A server whose default gives up durability: the engine's sessions still commit durably.
+    pg.psql("postgres", "ALTER SYSTEM SET synchronous_commit = off");
+    pg.psql("postgres", "SELECT pg_reload_conf()");
+    let careless = PgStore::connect(&url, 1).expect("connect");
+    assert_eq!(careless.show("synchronous_commit").unwrap(), "on");
+    assert_eq!(pg.psql("shared", "SHOW synchronous_commit"), "off");
+    drop(careless);
+
     kv.transaction(&|tx| tx.put("t", b"k", b"v").is_ok())
         .unwrap();
     pg.stop();
