@@ -184,15 +184,25 @@ impl PgStore {
     }
 
     /// Runs `query` on a pooled connection outside any transaction (one autocommit statement).
+    ///
+    /// Reads are idempotent, so one that failed because its pooled connection was lost (the
+    /// server restarted since) runs once more on a fresh connection; when the server is still
+    /// down, opening that one fails at once.
     fn read<T: Send + 'static>(
         &self,
-        query: impl FnOnce(Object) -> BoxFuture<Result<T, tokio_postgres::Error>> + Send + 'static,
+        query: impl Fn(Object) -> BoxFuture<Result<T, tokio_postgres::Error>> + Send + 'static,
     ) -> Result<T, StoreError> {
         let pool = self.pool.clone();
         blocking(|| {
             self.bridge.run(async move {
-                let client = pool.get().await.map_err(errors::pool)?;
-                query(client).await.map_err(|e| classify(&e))
+                let mut retried = false;
+                loop {
+                    let client = pool.get().await.map_err(errors::pool)?;
+                    match query(client).await.map_err(|e| classify(&e)) {
+                        Err(StoreError::Unavailable(_)) if !retried => retried = true,
+                        outcome => return outcome,
+                    }
+                }
             })
         })
     }
@@ -200,6 +210,7 @@ impl PgStore {
     fn scan(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
         let (tree, start, end) = (tree.to_string(), prefix.to_vec(), successor(prefix));
         self.read(move |c| {
+            let (tree, start, end) = (tree.clone(), start.clone(), end.clone());
             Box::pin(async move {
                 let rows = match &end {
                     Some(end) => {
@@ -269,6 +280,7 @@ impl KvStore for PgStore {
     fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let (tree, key) = (tree.to_string(), key.to_vec());
         self.read(move |c| {
+            let (tree, key) = (tree.clone(), key.clone());
             Box::pin(async move {
                 let st = c.prepare_cached(GET).await?;
                 Ok(c.query_opt(&st, &[&tree, &key]).await?.map(|r| r.get(0)))
@@ -284,6 +296,7 @@ impl KvStore for PgStore {
         let (tree, start) = (tree.to_string(), start.to_vec());
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(move |c| {
+            let (tree, start) = (tree.clone(), start.clone());
             Box::pin(async move {
                 let st = c.prepare_cached(SCAN_FROM).await?;
                 let rows = c.query(&st, &[&tree, &start, &limit]).await?;
@@ -295,6 +308,7 @@ impl KvStore for PgStore {
     fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
         let (tree, start, end) = (tree.to_string(), prefix.to_vec(), successor(prefix));
         let n: i64 = self.read(move |c| {
+            let (tree, start, end) = (tree.clone(), start.clone(), end.clone());
             Box::pin(async move {
                 let row = match &end {
                     Some(end) => {

@@ -265,6 +265,18 @@ fn migrates_once_hides_secrets_and_survives_restarts() {
     assert!(kv
         .transaction(&|tx| tx.put("t", b"k2", b"v").is_ok())
         .expect("writes again"));
+
+    // Sessions killed under the pool (a failover, an admin): the next calls go through.
+    let killed = pg.psql(
+        "postgres",
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE application_name = 'ironbrick'",
+    );
+    assert_ne!(killed, "0");
+    assert!(kv.get("t", b"k").expect("read after kill").is_some());
+    assert!(kv
+        .transaction(&|tx| tx.put("t", b"k3", b"v").is_ok())
+        .expect("write after kill"));
 }
 
 fn free_closed_port() -> u16 {

@@ -46,14 +46,7 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 fn once(bridge: &Bridge, pool: &Pool, body: &TxBody<'_>) -> Result<bool, StoreError> {
-    let pool = pool.clone();
-    let client = bridge.run(async move { pool.get().await.map_err(errors::pool) })?;
-    let mut tx = PgTx {
-        bridge,
-        lease: Some(Lease::new(client)),
-        failure: None,
-    };
-    tx.round(Op::Batch("BEGIN ISOLATION LEVEL SERIALIZABLE"))?;
+    let mut tx = begin(bridge, pool)?;
     let commit = body(&mut tx);
     if let Some(failure) = tx.failure.take() {
         tx.end("ROLLBACK").ok();
@@ -67,6 +60,27 @@ fn once(bridge: &Bridge, pool: &Pool, body: &TxBody<'_>) -> Result<bool, StoreEr
                 tx.end("ROLLBACK").ok();
             }
             Err(e)
+        }
+    }
+}
+
+/// Takes a pooled connection and opens a serializable transaction on it. Nothing has happened
+/// yet, so when BEGIN fails because the pooled connection was lost (the server restarted since),
+/// it is tried once more on a fresh connection.
+fn begin<'a>(bridge: &'a Bridge, pool: &Pool) -> Result<PgTx<'a>, StoreError> {
+    let mut retried = false;
+    loop {
+        let pool = pool.clone();
+        let client = bridge.run(async move { pool.get().await.map_err(errors::pool) })?;
+        let mut tx = PgTx {
+            bridge,
+            lease: Some(Lease::new(client)),
+            failure: None,
+        };
+        match tx.round(Op::Batch("BEGIN ISOLATION LEVEL SERIALIZABLE")) {
+            Ok(_) => return Ok(tx),
+            Err(StoreError::Unavailable(_)) if !retried => retried = true,
+            Err(e) => return Err(e),
         }
     }
 }
