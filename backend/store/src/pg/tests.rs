@@ -304,4 +304,11 @@ fn tls_requirements_are_refused_plainly() {
     assert!(matches!(err, StoreError::Engine(_)), "{err:?}");
     assert!(err.to_string().contains("sslmode"), "{err}");
     assert!(!err.to_string().contains("hunter2"));
+    for bad in [
+        "postgres://app:hunter2@127.0.0.1:port/x",
+        "postgres://app:hunter2@127.0.0.1/x?nonsense=hunter2",
+    ] {
+        let err = PgStore::connect(bad, 1).expect_err("invalid URL");
+        assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
+    }
 }
