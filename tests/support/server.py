@@ -15,6 +15,8 @@ from pathlib import Path
 
 import requests
 
+from support import postgres
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -73,12 +75,18 @@ class Backend:
     token: str = ""
     # the account admin's generated password (empty when --admin-password set one)
     password: str = ""
+    # with IRONBRICK_TEST_STORE=postgres: this backend's own database, kept across restarts
+    store_url: str = ""
 
     def start(self) -> "Backend":
         self.port = self.port or free_port()
         log = open(self.data_dir.parent / f"ironbrick-{self.port}.log", "ab")
+        store = []
+        if postgres.wanted() and "--store" not in self.args:
+            self.store_url = self.store_url or postgres.shared().database()
+            store = ["--store", self.store_url]
         cmd = [str(binary("ironbrick", "IRONBRICK_BIN")), "serve", "--listen", f"127.0.0.1:{self.port}",
-               "--data-dir", str(self.data_dir), *self.args]
+               "--data-dir", str(self.data_dir), *store, *self.args]
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, env={**os.environ, **self.env})
         wait_port(self.port, self.proc, "ironbrick")
         deadline = time.time() + 30

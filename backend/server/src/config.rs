@@ -1,5 +1,6 @@
 //! Command-line interface and configuration (every flag has an environment equivalent).
 
+use crate::storage::StoreChoice;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -74,9 +75,24 @@ pub struct ServeArgs {
     #[arg(long, env = "IRONBRICK_LISTEN", default_value = "127.0.0.1:8420")]
     pub listen: SocketAddr,
 
-    /// Directory holding the database, the local KMS and bootstrap.json.
+    /// Directory holding the database (with `--store sled`), the local KMS and bootstrap.json.
     #[arg(long, env = "IRONBRICK_DATA_DIR", default_value = "./ironbrick-data")]
     pub data_dir: PathBuf,
+
+    /// Where the control plane's state lives: `sled` (embedded, in <data-dir>/db) or a
+    /// PostgreSQL URL, `postgres://user:password@host:port/dbname` (the schema is created or
+    /// migrated at start). The password is never logged.
+    #[arg(
+        long,
+        env = "IRONBRICK_STORE",
+        default_value = "sled",
+        hide_env_values = true
+    )]
+    pub store: StoreChoice,
+
+    /// Connections to PostgreSQL this server keeps at most (with a postgres:// store).
+    #[arg(long, env = "IRONBRICK_STORE_POOL_SIZE", default_value_t = ironbrick_store::DEFAULT_POOL_SIZE)]
+    pub store_pool_size: usize,
 
     /// Account id (a UUID) to create on first start; generated when absent.
     #[arg(long, env = "IRONBRICK_ACCOUNT_ID")]

@@ -79,8 +79,19 @@ impl ApiError {
     }
 }
 
+/// The one place storage failures become HTTP answers: a transient one (the database is
+/// unreachable, or a transaction kept conflicting past the engine's retries) is 503
+/// TEMPORARILY_UNAVAILABLE, which clients retry; any other is a 500 whose detail stays in the
+/// log.
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if e.is_transient() {
+            tracing::warn!(detail = %e, "store temporarily unavailable");
+            return Self::new(
+                ErrorCode::TemporarilyUnavailable,
+                "The control plane's store is temporarily unavailable; retry later.",
+            );
+        }
         Self::Internal(e.to_string())
     }
 }
@@ -106,5 +117,22 @@ impl IntoResponse for ApiError {
         let mut resp = (status, Json(body)).into_response();
         resp.extensions_mut().insert(code);
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_store_failures_answer_503_and_others_500() {
+        for e in [StoreError::Unavailable("down".into()), StoreError::Conflict] {
+            let api = ApiError::from(e);
+            assert_eq!(api.code(), ErrorCode::TemporarilyUnavailable);
+            assert_eq!(api.code().http_status(), 503);
+        }
+        let api = ApiError::from(StoreError::Engine("disk".into()));
+        assert_eq!(api.code(), ErrorCode::InternalError);
+        assert!(!api.message().contains("disk"));
     }
 }

@@ -130,6 +130,8 @@ enum HostRoute {
     Unknown { host: String, name: String },
     /// The deployment index could not be read.
     Failed(String),
+    /// The store is temporarily unavailable (the detail is for the log).
+    Unavailable(String),
 }
 
 /// The host a request was sent to: `Host`, or the URI's authority (HTTP/2).
@@ -176,6 +178,7 @@ pub fn route(state: &AppState, mut req: Request) -> Request {
             }
         }
         Ok(None) => HostRoute::Unknown { host, name },
+        Err(e) if e.is_transient() => HostRoute::Unavailable(e.to_string()),
         Err(e) => HostRoute::Failed(e.to_string()),
     };
     req.extensions_mut().insert(mark);
@@ -192,6 +195,9 @@ pub async fn refuse_unknown(req: Request, next: Next) -> Response {
         .into_response(),
         Some(HostRoute::Failed(detail)) => {
             ApiError::Internal(format!("routing a workspace host: {detail}")).into_response()
+        }
+        Some(HostRoute::Unavailable(detail)) => {
+            ApiError::from(ironbrick_store::StoreError::Unavailable(detail.clone())).into_response()
         }
     }
 }

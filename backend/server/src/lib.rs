@@ -30,6 +30,7 @@ pub mod repo;
 pub mod scim;
 pub mod serve;
 pub mod state;
+pub mod storage;
 pub mod time;
 pub mod tokens;
 pub mod validate;

@@ -5,18 +5,12 @@ use crate::hosts::WorkspaceDomain;
 use crate::proxy_protocol::{Origin, ProxyListener};
 use crate::state::{AppState, Settings};
 use anyhow::Context;
-use ironbrick_store::{SledStore, Store};
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 /// Runs the server until SIGTERM or Ctrl-C.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     create_private_dir(&args.data_dir)?;
-    let db_dir = args.data_dir.join("db");
-    let store =
-        Store::new(Arc::new(SledStore::open(&db_dir).with_context(|| {
-            format!("opening the store in {}", db_dir.display())
-        })?));
+    let store = crate::storage::open(&args.store, &args.data_dir, args.store_pool_size)?;
     let migrated = crate::account::backfill_deployment_names(&store)
         .context("giving stored workspaces deployment names")?;
     if migrated > 0 {
@@ -74,7 +68,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     let app = crate::app(state);
     let domain = workspace_domain.as_ref().map(WorkspaceDomain::domain);
-    tracing::info!(%public_url, %account_id, workspace_domain = ?domain, data_dir = %args.data_dir.display(), kms = ?args.kms, proxy_protocol = args.proxy_protocol, "ironbrick is ready");
+    tracing::info!(%public_url, %account_id, workspace_domain = ?domain, data_dir = %args.data_dir.display(), store = %args.store, kms = ?args.kms, proxy_protocol = args.proxy_protocol, "ironbrick is ready");
     if args.proxy_protocol {
         let listener = ProxyListener::new(listener, args.trusted_proxies.clone())?;
         axum::serve(

@@ -1,14 +1,16 @@
 //! Storage seam of Ironbrick.
 //!
 //! [`KvStore`] is a small, object-safe, byte-level key-value trait with named trees, point
-//! reads, prefix scans and closure transactions. [`SledStore`] (the default, durable engine) and
-//! [`MemStore`] (tests) implement it, and [`suite::run`] is the one behavioural test suite every
-//! engine must pass. On top, [`Store`] is the concrete handle the server uses: typed transactions
-//! with domain errors ([`Store::transact`]) and versioned records ([`record`]).
+//! reads, prefix scans and closure transactions. [`SledStore`] (the default, embedded engine),
+//! [`PgStore`] (PostgreSQL, shared by many replicas) and [`MemStore`] (tests) implement it, and
+//! [`suite::run`] is the one behavioural test suite every engine must pass. On top, [`Store`]
+//! is the concrete handle the server uses: typed transactions with domain errors
+//! ([`Store::transact`]) and versioned records ([`record`]).
 
 mod error;
 mod flush;
 mod mem;
+mod pg;
 pub mod record;
 mod sled_store;
 mod store;
@@ -16,6 +18,7 @@ pub mod suite;
 
 pub use error::StoreError;
 pub use mem::MemStore;
+pub use pg::{redacted_url, PgStore, DEFAULT_POOL_SIZE};
 pub use sled_store::SledStore;
 pub use store::Store;
 
@@ -45,6 +48,13 @@ pub type TxBody<'a> = dyn Fn(&mut dyn Tx) -> bool + 'a;
 ///
 /// Keys sort bytewise inside a tree. Implementations must be safe to share between threads.
 /// Durability: a committed transaction is durable once [`KvStore::flush`] has returned.
+///
+/// The methods block the calling thread and may be called from any thread, including tokio
+/// workers of either runtime flavour (engines that do network I/O must not panic or deadlock
+/// there: see how [`PgStore`] bridges to its async client). Besides
+/// [`StoreError::Engine`], a networked engine answers [`StoreError::Unavailable`] while its
+/// database is unreachable, and [`StoreError::Conflict`] when a transaction still conflicted
+/// after the engine's bounded retries.
 pub trait KvStore: Send + Sync + std::fmt::Debug {
     /// Reads `key` in `tree` (outside any transaction).
     fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;

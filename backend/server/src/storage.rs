@@ -1,0 +1,78 @@
+//! Choosing and opening the store: embedded sled under the data dir, or a PostgreSQL database
+//! shared by replicas.
+
+use anyhow::Context;
+use ironbrick_store::{PgStore, SledStore, Store};
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// The value of `--store`. Debug and Display never show a database password.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// sled in `<data-dir>/db` (the default).
+    Sled,
+    /// A PostgreSQL database: a `postgres://` or `postgresql://` URL.
+    Postgres(String),
+}
+
+impl FromStr for StoreChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "sled" {
+            Ok(Self::Sled)
+        } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(Self::Postgres(s.to_string()))
+        } else {
+            // Not echoed: it may be a mistyped URL with a password.
+            Err("expected `sled` or a postgres:// URL".into())
+        }
+    }
+}
+
+impl std::fmt::Display for StoreChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sled => f.write_str("sled"),
+            Self::Postgres(url) => f.write_str(&ironbrick_store::redacted_url(url)),
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// Opens the chosen store (`pool_size` connections for PostgreSQL), creating or migrating it.
+pub fn open(choice: &StoreChoice, data_dir: &Path, pool_size: usize) -> anyhow::Result<Store> {
+    Ok(match choice {
+        StoreChoice::Sled => {
+            let dir = data_dir.join("db");
+            Store::new(Arc::new(SledStore::open(&dir).with_context(|| {
+                format!("opening the store in {}", dir.display())
+            })?))
+        }
+        StoreChoice::Postgres(url) => Store::new(Arc::new(
+            PgStore::connect(url, pool_size)
+                .with_context(|| format!("opening the store at {choice}"))?,
+        )),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_never_shows_the_password() {
+        assert_eq!("sled".parse::<StoreChoice>().unwrap(), StoreChoice::Sled);
+        let pg: StoreChoice = "postgres://u:pw-123@127.0.0.1:5432/ib".parse().unwrap();
+        assert_eq!(pg.to_string(), "postgres://u@127.0.0.1:5432/ib");
+        assert!(!format!("{pg:?}").contains("pw-123"));
+        let err = "mysql://u:pw-123@h/db".parse::<StoreChoice>().unwrap_err();
+        assert!(!err.contains("pw-123"));
+    }
+}
