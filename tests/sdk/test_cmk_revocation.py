@@ -91,11 +91,12 @@ def test_unusable_aws_key_is_refused_at_workspace_creation(moto):
 def test_local_kms_revocation_with_the_cli():
     b = new_backend("--dek-cache-ttl", f"{TTL}s")
     try:
-        arn = subprocess.run([str(binary("ironbrick", "IRONBRICK_BIN")), "kms", "--data-dir", str(b.data_dir),
-                              "create-key", "--region", "us-east-1"], check=True, capture_output=True,
+        # on PostgreSQL the local key store lives in the database: the CLI goes there too
+        kms = [str(binary("ironbrick", "IRONBRICK_BIN")), "kms", "--data-dir", str(b.data_dir),
+               *(["--store", b.store_url] if b.store_url else [])]
+        arn = subprocess.run([*kms, "create-key", "--region", "us-east-1"], check=True, capture_output=True,
                              text=True).stdout.strip()
         ws_id = setup_workspace(b, arn)
-        kms = [str(binary("ironbrick", "IRONBRICK_BIN")), "kms", "--data-dir", str(b.data_dir)]
         subprocess.run([*kms, "disable", arn], check=True, capture_output=True)
         time.sleep(TTL + 0.3)
         w = WorkspaceClient(host=b.ws_url(ws_id), token=b.token)

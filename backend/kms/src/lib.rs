@@ -22,6 +22,6 @@ pub use aws::AwsKms;
 pub use envelope::{Envelope, Scope};
 pub use error::{EnvelopeError, KmsError};
 pub use keys::{DataKey, KeyRef, WrappedKey};
-pub use local::{LocalKey, LocalKms};
+pub use local::{DocumentEdit, KeyDocument, LocalKey, LocalKms};
 pub use metrics::Metrics;
 pub use wrapper::{EncryptionContext, KeyWrapper};

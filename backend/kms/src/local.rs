@@ -6,7 +6,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 /// The embedded KMS: a **development key store**.
@@ -18,11 +18,36 @@ use std::time::SystemTime;
 ///
 /// The file is re-read whenever it changes on disk, so `ironbrick kms disable <arn>` run in
 /// another process revokes a key for a running server.
+///
+/// The same document can live elsewhere instead of the file: [`LocalKms::with_document`] keeps
+/// it in a [`KeyDocument`] (the server keeps it in its shared store when replicas share a
+/// database, so that every replica unwraps under the same keys). The document's format and
+/// protection are the file's: key material base64-encoded, not wrapped again.
 #[derive(Debug)]
 pub struct LocalKms {
-    path: PathBuf,
-    state: Mutex<Loaded>,
+    source: Source,
 }
+
+#[derive(Debug)]
+enum Source {
+    File { path: PathBuf, state: Mutex<Loaded> },
+    Document(Arc<dyn KeyDocument>),
+}
+
+/// Where the local key store's document (the JSON of `keys.json`) lives when it is not a file.
+///
+/// Implementations read it fresh on every [`KeyDocument::load`] (so a key disabled through any
+/// handle is refused by every handle), and replace it atomically in [`KeyDocument::update`].
+pub trait KeyDocument: Send + Sync + std::fmt::Debug {
+    /// The current document, or `None` when no key was ever stored.
+    fn load(&self) -> Result<Option<Vec<u8>>, KmsError>;
+    /// Atomically replaces the document with what `edit` makes of the current one. `edit` may
+    /// run more than once (the implementation may retry on conflicts) and has no side effects.
+    fn update(&self, edit: &DocumentEdit<'_>) -> Result<(), KmsError>;
+}
+
+/// The edit handed to [`KeyDocument::update`]: current document in, new document out.
+pub type DocumentEdit<'a> = dyn Fn(Option<&[u8]>) -> Result<Vec<u8>, KmsError> + 'a;
 
 #[derive(Debug, Default)]
 struct Loaded {
@@ -35,11 +60,21 @@ struct KeyFile {
     keys: BTreeMap<String, StoredKey>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct StoredKey {
     material: String,
     enabled: bool,
     created: u64,
+}
+
+/// Never shows the key material.
+impl std::fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("enabled", &self.enabled)
+            .field("created", &self.created)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A key of the local store, as listed.
@@ -56,9 +91,18 @@ impl LocalKms {
     pub fn open(dir: &Path) -> Result<Self, KmsError> {
         std::fs::create_dir_all(dir).map_err(|e| io("creating the local KMS directory", &e))?;
         Ok(Self {
-            path: dir.join("keys.json"),
-            state: Mutex::new(Loaded::default()),
+            source: Source::File {
+                path: dir.join("keys.json"),
+                state: Mutex::new(Loaded::default()),
+            },
         })
+    }
+
+    /// A store whose document lives in `document` instead of a file.
+    pub fn with_document(document: Arc<dyn KeyDocument>) -> Self {
+        Self {
+            source: Source::Document(document),
+        }
     }
 
     /// Creates a new enabled key in `region` and returns its ARN.
@@ -109,49 +153,33 @@ impl LocalKms {
         })
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Loaded>, KmsError> {
-        self.state
-            .lock()
-            .map_err(|_| KmsError::Unavailable("local KMS lock poisoned".into()))
-    }
-
-    fn refresh(&self, loaded: &mut Loaded) -> Result<(), KmsError> {
-        let stamp = match std::fs::metadata(&self.path) {
-            Ok(m) => Some((m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(io("reading the local KMS", &e)),
-        };
-        if stamp != loaded.stamp {
-            loaded.file = match stamp {
-                Some(_) => {
-                    let bytes =
-                        std::fs::read(&self.path).map_err(|e| io("reading the local KMS", &e))?;
-                    serde_json::from_slice(&bytes).map_err(|e| {
-                        KmsError::Unavailable(format!("local KMS file is corrupt: {e}"))
-                    })?
-                }
-                None => KeyFile::default(),
-            };
-            loaded.stamp = stamp;
-        }
-        Ok(())
-    }
-
     fn read<T>(&self, f: impl FnOnce(&KeyFile) -> Result<T, KmsError>) -> Result<T, KmsError> {
-        let mut loaded = self.lock()?;
-        self.refresh(&mut loaded)?;
-        f(&loaded.file)
+        match &self.source {
+            Source::File { path, state } => {
+                let mut loaded = lock(state)?;
+                refresh(path, &mut loaded)?;
+                f(&loaded.file)
+            }
+            Source::Document(doc) => f(&parse(doc.load()?.as_deref())?),
+        }
     }
 
-    fn update(&self, f: impl FnOnce(&mut KeyFile) -> Result<(), KmsError>) -> Result<(), KmsError> {
-        let mut loaded = self.lock()?;
-        self.refresh(&mut loaded)?;
-        f(&mut loaded.file)?;
-        let bytes = serde_json::to_vec_pretty(&loaded.file)
-            .map_err(|e| KmsError::Invalid(e.to_string()))?;
-        write_private(&self.path, &bytes)?;
-        loaded.stamp = None;
-        self.refresh(&mut loaded)
+    fn update(&self, f: impl Fn(&mut KeyFile) -> Result<(), KmsError>) -> Result<(), KmsError> {
+        match &self.source {
+            Source::File { path, state } => {
+                let mut loaded = lock(state)?;
+                refresh(path, &mut loaded)?;
+                f(&mut loaded.file)?;
+                write_private(path, &serialize(&loaded.file)?)?;
+                loaded.stamp = None;
+                refresh(path, &mut loaded)
+            }
+            Source::Document(doc) => doc.update(&|current| {
+                let mut file = parse(current)?;
+                f(&mut file)?;
+                serialize(&file)
+            }),
+        }
     }
 
     fn master(&self, key: &KeyRef, create: bool) -> Result<Aes256Gcm, KmsError> {
@@ -176,6 +204,50 @@ impl LocalKms {
         Aes256Gcm::new_from_slice(&material)
             .map_err(|_| KmsError::Unavailable("local KMS key material is corrupt".into()))
     }
+}
+
+fn lock(state: &Mutex<Loaded>) -> Result<std::sync::MutexGuard<'_, Loaded>, KmsError> {
+    state
+        .lock()
+        .map_err(|_| KmsError::Unavailable("local KMS lock poisoned".into()))
+}
+
+/// Re-reads the file at `path` when it changed since `loaded` was read.
+fn refresh(path: &Path, loaded: &mut Loaded) -> Result<(), KmsError> {
+    let stamp = match std::fs::metadata(path) {
+        Ok(m) => Some((m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io("reading the local KMS", &e)),
+    };
+    if stamp != loaded.stamp {
+        loaded.file = match stamp {
+            Some(_) => {
+                let bytes = std::fs::read(path).map_err(|e| io("reading the local KMS", &e))?;
+                parse(Some(&bytes))?
+            }
+            None => KeyFile::default(),
+        };
+        loaded.stamp = stamp;
+    }
+    Ok(())
+}
+
+/// The key document (no document: no keys). Errors never quote the document.
+fn parse(bytes: Option<&[u8]>) -> Result<KeyFile, KmsError> {
+    match bytes {
+        None => Ok(KeyFile::default()),
+        Some(b) => serde_json::from_slice(b).map_err(|e| {
+            KmsError::Unavailable(format!(
+                "local KMS document is corrupt (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        }),
+    }
+}
+
+fn serialize(file: &KeyFile) -> Result<Vec<u8>, KmsError> {
+    serde_json::to_vec_pretty(file).map_err(|e| KmsError::Invalid(e.to_string()))
 }
 
 fn fresh_key() -> StoredKey {

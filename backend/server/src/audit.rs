@@ -8,6 +8,18 @@
 //! its entry is committed, so committed entries are contiguous and in order: a reader that has
 //! seen entry `n` has seen every entry before it (log delivery relies on this to advance its
 //! cursor without skipping an entry still being written).
+//!
+//! # Replicas on one database
+//! On a store other processes write too ([`KvStore::shared`](ironbrick_store::KvStore::shared)),
+//! a number held in one process's memory would be handed out again by another. There the
+//! next number is a counter in the store ([`trees::SHARED`]), read and advanced in the same
+//! serializable transaction that writes the entry. Two replicas appending at once both read
+//! the counter and write it, so one of them fails to commit and runs again with the next
+//! number: numbers are never reused, and entry `n + 1` can only be written by a transaction
+//! that saw entry `n` committed, so committed entries stay contiguous and in order for every
+//! reader. The lock still serializes appends within one replica, so only appends from
+//! different replicas ever conflict. An embedded store has one writer and keeps the counter in
+//! memory only (no extra read and write per entry).
 
 use crate::client_ip::ClientIp;
 use crate::error::ApiResult;
@@ -21,7 +33,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use ironbrick_api::ErrorCode;
 use ironbrick_store::record::{decode, encode};
-use ironbrick_store::Store;
+use ironbrick_store::{Store, StoreError};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -37,8 +50,18 @@ pub struct Actor {
 #[derive(Debug)]
 pub struct Audit {
     store: Store,
-    /// The next sequence number, held while an entry is written.
+    /// The next sequence number, held while an entry is written. On a shared store, a lower
+    /// bound only, used until the store's counter exists.
     next: Mutex<u64>,
+}
+
+/// The shared next-sequence counter's key in [`trees::SHARED`] (big-endian `u64`).
+const COUNTER: &[u8] = b"audit_next_seq";
+
+fn counter_value(bytes: &[u8]) -> Result<u64, StoreError> {
+    <[u8; 8]>::try_from(bytes)
+        .map(u64::from_be_bytes)
+        .map_err(|_| StoreError::Engine("the audit sequence counter is corrupt".into()))
 }
 
 impl Audit {
@@ -70,6 +93,25 @@ impl Audit {
             .next
             .lock()
             .map_err(|_| crate::error::ApiError::Internal("audit lock poisoned".into()))?;
+        if self.store.kv().shared() {
+            let floor = *next;
+            let assigned = Cell::new(floor);
+            self.store
+                .transact(|tx| -> Result<(), crate::error::ApiError> {
+                    let seq = match tx.get(trees::SHARED, COUNTER)? {
+                        Some(b) => counter_value(&b)?.max(floor),
+                        None => floor,
+                    };
+                    let mut entry = record.clone();
+                    entry.seq = seq;
+                    tx.put(trees::AUDIT, &seq.to_be_bytes(), &encode(&entry)?)?;
+                    tx.put(trees::SHARED, COUNTER, &(seq + 1).to_be_bytes())?;
+                    assigned.set(seq);
+                    Ok(())
+                })?;
+            *next = assigned.get() + 1;
+            return Ok(());
+        }
         record.seq = *next;
         let key = record.seq.to_be_bytes();
         let bytes = encode(&record)?;
@@ -89,9 +131,17 @@ impl Audit {
             .collect()
     }
 
-    /// The sequence number the next entry will get.
+    /// The sequence number the next entry will get (on a shared store, as far as this replica
+    /// knows: another may append first).
     pub fn next_seq(&self) -> u64 {
-        self.next.lock().map_or(0, |n| *n)
+        let local = self.next.lock().map_or(0, |n| *n);
+        if !self.store.kv().shared() {
+            return local;
+        }
+        match self.store.kv().get(trees::SHARED, COUNTER) {
+            Ok(Some(b)) => counter_value(&b).map_or(local, |n| n.max(local)),
+            _ => local,
+        }
     }
 }
 
@@ -251,6 +301,81 @@ mod tests {
         let r: AuditRecord = decode(&old).unwrap();
         assert_eq!(r.seq, 3);
         assert!(r.request_id.is_none() && r.user_agent.is_none() && r.request_params.is_empty());
+    }
+
+    /// An in-memory engine that says it is shared, as replicas on one database see theirs.
+    #[derive(Debug, Default)]
+    struct Shared(ironbrick_store::MemStore);
+
+    impl ironbrick_store::KvStore for Shared {
+        fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+            self.0.get(tree, key)
+        }
+        fn scan_prefix(
+            &self,
+            tree: &str,
+            prefix: &[u8],
+        ) -> Result<ironbrick_store::Entries, StoreError> {
+            self.0.scan_prefix(tree, prefix)
+        }
+        fn scan_from(
+            &self,
+            tree: &str,
+            start: &[u8],
+            limit: usize,
+        ) -> Result<ironbrick_store::Entries, StoreError> {
+            self.0.scan_from(tree, start, limit)
+        }
+        fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
+            self.0.count_prefix(tree, prefix)
+        }
+        fn transaction(&self, body: &ironbrick_store::TxBody<'_>) -> Result<bool, StoreError> {
+            self.0.transaction(body)
+        }
+        fn flush(&self) -> Result<(), StoreError> {
+            self.0.flush()
+        }
+        fn shared(&self) -> bool {
+            true
+        }
+    }
+
+    fn entry() -> AuditRecord {
+        AuditRecord {
+            seq: 99,
+            timestamp: 0,
+            principal: None,
+            principal_id: None,
+            method: "POST".into(),
+            path: "/x".into(),
+            workspace_id: None,
+            source_ip: String::new(),
+            status: 200,
+            error_code: None,
+            request_id: None,
+            user_agent: None,
+            request_params: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn replicas_on_a_shared_store_never_reuse_numbers() {
+        let store = Store::new(std::sync::Arc::new(Shared::default()));
+        // An older log (written before the counter existed) continues after its end.
+        store
+            .transact(|tx| tx.put(trees::AUDIT, &2u64.to_be_bytes(), b"\x01{}"))
+            .unwrap();
+        let a = Audit::new(store.clone());
+        let b = Audit::new(store.clone());
+        for _ in 0..3 {
+            a.append(entry()).unwrap();
+            b.append(entry()).unwrap();
+        }
+        assert_eq!(a.next_seq(), 9);
+        assert_eq!(b.next_seq(), 9);
+        let seqs: Vec<u64> = a.read(3, 100).unwrap().iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, (3..9).collect::<Vec<_>>());
+        assert_eq!(Audit::new(store).next_seq(), 9);
     }
 
     #[test]

@@ -1,5 +1,16 @@
 //! First start: create the account and its admin, and write `bootstrap.json`. Every start:
 //! make sure the admin and the built-in workspace groups exist (upgrading older data).
+//!
+//! # Replicas on one database
+//! Whether the admin token was issued is recorded in the store ([`trees::SHARED`]), in the
+//! same transaction that stores the token, so that of several replicas starting on one
+//! database exactly one mints it and writes it to its own `bootstrap.json`; the others write a
+//! `bootstrap.json` with the host and account id only. Data dirs from before the marker
+//! existed (a `bootstrap.json` and no marker) get the marker and no new token. The generated
+//! admin password is likewise set only while none is stored. Shared configuration, to be
+//! given alike to every replica: `--store`, `--account-id`, `--admin-token` and
+//! `--admin-password` when used, `--kms`/`--kms-endpoint`, `--public-url` and
+//! `--workspace-domain` (the load balancer's address), `--trusted-proxies`.
 
 use crate::error::ApiError;
 use crate::model::{AccountRecord, Principal, PrincipalKind, TokenScope};
@@ -9,11 +20,14 @@ use crate::time::now_ms;
 use crate::tokens::{self, NewToken};
 use anyhow::Context;
 use ironbrick_api::tokens::TokenValue;
-use ironbrick_store::Store;
+use ironbrick_store::{Store, StoreError};
 use serde::Serialize;
 use std::path::Path;
 
 const ACCOUNT_KEY: &str = "account";
+
+/// Present in [`trees::SHARED`] once the admin token was issued.
+const TOKEN_ISSUED: &[u8] = b"bootstrap_admin_token_issued";
 
 /// The admin's user name.
 pub const ADMIN_USER: &str = "admin@ironbrick.local";
@@ -57,32 +71,50 @@ pub fn ensure_account(
     }
     store.kv().flush().map_err(anyhow_of)?;
     let given = admin_token.map(|t| TokenValue(t.to_string()));
-    let needs_token = match &given {
-        Some(t) => tokens::authenticate(store, &t.0).is_err(),
-        None => !data_dir.join("bootstrap.json").exists(),
-    };
-    if needs_token {
-        if let Some(t) = &given {
-            validate_admin_token(&t.0)?;
+    if let Some(t) = &given {
+        if tokens::authenticate(store, &t.0).is_ok() {
+            mark_issued(store)?;
+            refresh_host(data_dir, host, &account.account_id)?;
+            return Ok(account.account_id);
         }
-        let value = given.unwrap_or_else(tokens::generate_value);
-        let record = tokens::record_for(
-            &value,
-            NewToken {
-                scope: TokenScope::Account,
-                owner: account.admin.clone(),
-                created_by: account.admin.clone(),
-                comment: "account admin token (bootstrap)".into(),
-                lifetime_seconds: None,
-            },
-        );
-        store
-            .transact(|tx| tokens::tx_insert(tx, &record))
-            .map_err(anyhow_of)?;
-        store.kv().flush().map_err(anyhow_of)?;
+        validate_admin_token(&t.0)?;
+    } else if data_dir.join("bootstrap.json").exists() && !issued(store)? {
+        // A data dir from before the marker: its token was issued already.
+        mark_issued(store)?;
+    }
+    let value = given.clone().unwrap_or_else(tokens::generate_value);
+    let record = tokens::record_for(
+        &value,
+        NewToken {
+            scope: TokenScope::Account,
+            owner: account.admin.clone(),
+            created_by: account.admin.clone(),
+            comment: "account admin token (bootstrap)".into(),
+            lifetime_seconds: None,
+        },
+    );
+    let fixed = given.is_some();
+    let minted = store
+        .transact(|tx| -> Result<bool, StoreError> {
+            let present = if fixed {
+                tx.get(trees::TOKEN_HASHES, record.digest.as_bytes())?
+                    .is_some()
+            } else {
+                tx.get(trees::SHARED, TOKEN_ISSUED)?.is_some()
+            };
+            if present {
+                return Ok(false);
+            }
+            tokens::tx_insert(tx, &record)?;
+            tx.put(trees::SHARED, TOKEN_ISSUED, b"1")?;
+            Ok(true)
+        })
+        .map_err(anyhow_of)?;
+    store.kv().flush().map_err(anyhow_of)?;
+    if minted {
         write_bootstrap(data_dir, host, &account.account_id, &value)?;
     } else {
-        refresh_host(data_dir, host)?;
+        refresh_host(data_dir, host, &account.account_id)?;
     }
     Ok(account.account_id)
 }
@@ -120,10 +152,25 @@ pub fn ensure_admin_password(
         None => (passwords::generate(), true),
     };
     let record = passwords::hash_now(&password).map_err(anyhow_of)?;
-    store
-        .transact(|tx| passwords::tx_set(tx, admin, &record).map_err(ApiError::from))
+    // A generated password is set only while none is stored (another replica may have set one
+    // meanwhile); a given one always is.
+    let set = store
+        .transact(|tx| -> Result<bool, StoreError> {
+            if write_file
+                && tx
+                    .get(passwords::TREE, passwords::key(admin).as_bytes())?
+                    .is_some()
+            {
+                return Ok(false);
+            }
+            passwords::tx_set(tx, admin, &record)?;
+            Ok(true)
+        })
         .map_err(anyhow_of)?;
     store.kv().flush().map_err(anyhow_of)?;
+    if !set {
+        return Ok(());
+    }
     if !write_file {
         return drop_generated_password(data_dir);
     }
@@ -165,6 +212,22 @@ fn message_of(e: ApiError) -> String {
         ApiError::Client { message, .. } => message,
         ApiError::Internal(m) => m,
     }
+}
+
+/// Whether the admin token was issued (by this or another replica).
+fn issued(store: &Store) -> anyhow::Result<bool> {
+    Ok(store
+        .kv()
+        .get(trees::SHARED, TOKEN_ISSUED)
+        .map_err(anyhow_of)?
+        .is_some())
+}
+
+fn mark_issued(store: &Store) -> anyhow::Result<()> {
+    store
+        .transact(|tx| tx.put(trees::SHARED, TOKEN_ISSUED, b"1"))
+        .map_err(anyhow_of)?;
+    store.kv().flush().map_err(anyhow_of)
 }
 
 fn validate_admin_token(t: &str) -> anyhow::Result<()> {
@@ -216,10 +279,15 @@ fn write_bootstrap(
 }
 
 /// Points an existing `bootstrap.json` at the current host (the listen address may change
-/// between starts).
-fn refresh_host(data_dir: &Path, host: &str) -> anyhow::Result<()> {
+/// between starts), or writes one with the host and account only (a replica whose token was
+/// minted by another).
+fn refresh_host(data_dir: &Path, host: &str, account_id: &str) -> anyhow::Result<()> {
     let path = data_dir.join("bootstrap.json");
     let Ok(bytes) = std::fs::read(&path) else {
+        let doc = serde_json::json!({"host": host, "account_id": account_id});
+        let tmp = data_dir.join("bootstrap.json.tmp");
+        write_private(&tmp, &serde_json::to_vec_pretty(&doc)?)?;
+        std::fs::rename(&tmp, &path).context("writing bootstrap.json")?;
         return Ok(());
     };
     let mut doc: serde_json::Value =

@@ -37,6 +37,15 @@ pub struct KmsArgs {
     #[arg(long, env = "IRONBRICK_DATA_DIR", default_value = "./ironbrick-data")]
     pub data_dir: PathBuf,
 
+    /// The server's store: with a postgres:// URL the key store lives in that database.
+    #[arg(
+        long,
+        env = "IRONBRICK_STORE",
+        default_value = "sled",
+        hide_env_values = true
+    )]
+    pub store: StoreChoice,
+
     #[command(subcommand)]
     pub command: KmsCommand,
 }

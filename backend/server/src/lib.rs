@@ -17,6 +17,7 @@ pub mod hosts;
 pub mod identity;
 pub mod ids;
 pub mod json;
+pub mod key_store;
 pub mod keys;
 pub mod model;
 pub mod oauth;

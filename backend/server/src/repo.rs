@@ -29,6 +29,10 @@ pub mod trees {
     pub const WS_OBJECT_IDS: &str = "ws_object_ids";
     pub const SECRET_SCOPES: &str = "secret_scopes";
     pub const SECRETS: &str = "secrets";
+    /// Shared state of replicas on one database: the local key store's document
+    /// ([`crate::key_store`]), the bootstrap marker ([`crate::bootstrap`]) and the audit
+    /// sequence counter ([`crate::audit`]).
+    pub const SHARED: &str = "shared";
 
     /// Trees whose entries belong to one workspace and go with it.
     pub const WORKSPACE_SCOPED: [&str; 19] = [

@@ -56,7 +56,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         password_backoff: args.password_backoff,
         cluster_transition: args.cluster_transition,
     };
-    let envelope = crate::keys::envelope(&args)?;
+    let envelope = crate::keys::envelope(&args, &store)?;
     let state = AppState::new(store.clone(), account_id.clone(), settings, envelope);
     let delivery = crate::delivery::spawn(
         state.clone(),
@@ -65,6 +65,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             s3: args.s3_endpoint.clone(),
             sts: args.sts_endpoint.clone(),
         },
+        store
+            .kv()
+            .leadership("log-delivery")
+            .context("preparing the log delivery leadership")?,
     );
     let app = crate::app(state);
     let domain = workspace_domain.as_ref().map(WorkspaceDomain::domain);

@@ -9,6 +9,7 @@
 
 mod error;
 mod flush;
+mod leader;
 mod mem;
 mod pg;
 pub mod record;
@@ -17,6 +18,7 @@ mod store;
 pub mod suite;
 
 pub use error::StoreError;
+pub use leader::{Leadership, Solo};
 pub use mem::MemStore;
 pub use pg::{redacted_url, PgStore, DEFAULT_POOL_SIZE};
 pub use sled_store::SledStore;
@@ -70,4 +72,18 @@ pub trait KvStore: Send + Sync + std::fmt::Debug {
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError>;
     /// Makes every committed transaction durable (fsync).
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// Whether other processes may write this store concurrently (replicas sharing one
+    /// database). Then state kept in memory (counters, "already done" flags) must live in the
+    /// store instead. Embedded engines are exclusive to one process: `false`.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// A handle on the leadership called `name` (see [`Leadership`]). Embedded engines
+    /// answer [`Solo`]: their one process always leads.
+    fn leadership(&self, name: &str) -> Result<Box<dyn Leadership>, StoreError> {
+        let _ = name;
+        Ok(Box::new(Solo))
+    }
 }

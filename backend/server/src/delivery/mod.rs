@@ -20,6 +20,13 @@
 //! `USER_FAILURE` (role, bucket) / `SYSTEM_FAILURE` (S3 or STS unreachable) with the reason,
 //! and the attempt times. Messages never hold credentials.
 //!
+//! # One deliverer among replicas
+//! [`spawn`] runs passes only while this replica holds the store's `log-delivery`
+//! [`Leadership`] (a PostgreSQL advisory lock; always held on sled), checked before every
+//! pass: when the leader dies its lock is released and another replica's next tick takes over
+//! from the persisted cursors. A leader that lost its session mid-pass may overlap one pass
+//! with its successor; the guarantees above make that harmless (same objects rewritten).
+//!
 //! What each log type delivers is a [`LogSource`] ([`source`]); audit logs are
 //! [`audit_source::AuditSource`], billable usage [`usage_source::UsageSource`].
 
@@ -43,6 +50,7 @@ use crate::time::{now_ms, rfc3339};
 use ironbrick_api::log_delivery::{
     DeliveryStatus, LogDeliveryConfigStatus, LogDeliveryConfiguration, LogDeliveryStatus, LogType,
 };
+use ironbrick_store::Leadership;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,14 +92,16 @@ pub struct Worker {
     sources: Sources,
 }
 
-/// Starts the worker over S3 (with `endpoints`), passing every `interval`.
+/// Starts the worker over S3 (with `endpoints`), passing every `interval` while `leadership`
+/// is held.
 pub fn spawn(
     state: AppState,
     interval: Duration,
     endpoints: Endpoints,
+    leadership: Box<dyn Leadership>,
 ) -> tokio::task::JoinHandle<()> {
     let worker = Worker::new(state, Arc::new(S3Sink::new(endpoints)), Sources::default());
-    tokio::spawn(worker.run(interval))
+    tokio::spawn(worker.run_as_leader(interval, Arc::from(leadership)))
 }
 
 impl Worker {
@@ -110,6 +120,32 @@ impl Worker {
         loop {
             tick.tick().await;
             self.pass().await;
+        }
+    }
+
+    /// Passes every `interval` (the first right away), each only if this replica leads.
+    pub async fn run_as_leader(self, interval: Duration, leadership: Arc<dyn Leadership>) {
+        let mut tick = tokio::time::interval(interval.max(Duration::from_millis(100)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut leading = false;
+        loop {
+            tick.tick().await;
+            let handle = leadership.clone();
+            let now = match tokio::task::spawn_blocking(move || handle.try_lead()).await {
+                Ok(Ok(leads)) => leads,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "log delivery: cannot check leadership");
+                    false
+                }
+                Err(_) => false,
+            };
+            if now != leading {
+                tracing::info!(leading = now, "log delivery leadership changed");
+                leading = now;
+            }
+            if leading {
+                self.pass().await;
+            }
         }
     }
 

@@ -31,6 +31,7 @@
 
 mod bridge;
 mod errors;
+mod leader;
 mod schema;
 mod tx;
 
@@ -76,6 +77,8 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 pub struct PgStore {
     bridge: Bridge,
     pool: Pool,
+    /// How sessions connect (for the dedicated connections of [`leader`]).
+    config: Config,
     /// `postgres://user@host:port/dbname`, without the password: for logs and Debug.
     target: String,
 }
@@ -148,7 +151,7 @@ impl PgStore {
             tracing::warn!(%target, "PostgreSQL runs with fsync off: commits are not durable");
         }
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -166,6 +169,7 @@ impl PgStore {
         Ok(Self {
             bridge,
             pool,
+            config,
             target,
         })
     }
@@ -334,5 +338,18 @@ impl KvStore for PgStore {
     /// the durable WAL already (see the module docs).
     fn flush(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    /// Replicas share the database.
+    fn shared(&self) -> bool {
+        true
+    }
+
+    /// An advisory lock on a dedicated connection ([`leader`]).
+    fn leadership(&self, name: &str) -> Result<Box<dyn crate::Leadership>, StoreError> {
+        Ok(Box::new(leader::PgLeadership::new(
+            self.config.clone(),
+            name,
+        )?))
     }
 }

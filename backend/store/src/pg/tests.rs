@@ -312,3 +312,56 @@ fn tls_requirements_are_refused_plainly() {
         assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
     }
 }
+
+/// Two replicas on one database: one leads; resigning, dropping the handle or killing the
+/// leader's session hands the leadership over.
+#[test]
+fn one_replica_leads_and_another_takes_over() {
+    let pg = TempCluster::start();
+    let url = pg.create_database("leader");
+    let a = PgStore::connect(&url, 1).unwrap();
+    let b = PgStore::connect(&url, 1).unwrap();
+    let la = a.leadership("delivery").unwrap();
+    let lb = b.leadership("delivery").unwrap();
+    assert!(la.try_lead().unwrap());
+    assert!(la.try_lead().unwrap(), "a leader keeps leading");
+    assert!(!lb.try_lead().unwrap());
+    assert!(
+        b.leadership("other").unwrap().try_lead().unwrap(),
+        "leaderships of other names are independent"
+    );
+    la.resign();
+    assert!(lb.try_lead().unwrap(), "b takes over when a resigns");
+    assert!(!la.try_lead().unwrap());
+    drop(lb);
+    // The session closes in the background: b's lock is released shortly after the drop.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !la.try_lead().unwrap() {
+        assert!(
+            Instant::now() < deadline,
+            "a never took over after b's handle dropped"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The leader's session is killed (as when its replica dies): another handle takes over,
+    // and the former leader learns it no longer leads.
+    let lc = b.leadership("delivery").unwrap();
+    assert!(!lc.try_lead().unwrap());
+    pg.psql(
+        "leader",
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !lc.try_lead().unwrap() {
+        assert!(
+            Instant::now() < deadline,
+            "no takeover after the leader's session was killed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !matches!(la.try_lead(), Ok(true)),
+        "the killed leader still thinks it leads"
+    );
+    assert!(!la.try_lead().unwrap());
+}
