@@ -47,8 +47,9 @@ pub enum Refused {
 }
 
 /// What the first bytes of a connection are.
+#[doc(hidden)]
 #[derive(Debug, PartialEq, Eq)]
-enum Start {
+pub enum Start {
     /// A complete header of this many bytes.
     Header(usize),
     /// No header.
@@ -57,7 +58,12 @@ enum Start {
     NeedMore,
 }
 
-fn classify(buf: &[u8]) -> Result<Start, Refused> {
+/// Classifies the first bytes of a connection (as peeked, at most 536 of them).
+///
+/// Public (but hidden) only for the fuzz targets in `fuzz/`, which feed it, and [`parse`], the
+/// same bytes the listener reads; not part of the crate's API.
+#[doc(hidden)]
+pub fn classify(buf: &[u8]) -> Result<Start, Refused> {
     let n = buf.len().min(V2_SIGNATURE.len());
     if buf[..n] == V2_SIGNATURE[..n] {
         if buf.len() < 16 {
