@@ -29,7 +29,18 @@ fn check<T>(body: &[u8]) -> Option<T>
 where
     T: DeserializeOwned + Serialize + PartialEq + Debug,
 {
+    check_if(body, |_| true)
+}
+
+/// [`check`], the round trip checked only for values the handler goes on to accept
+/// (`accepted`): some types collect unknown fields, which are never serialized, so that the
+/// handler can refuse them by name.
+fn check_if<T>(body: &[u8], accepted: impl Fn(&T) -> bool) -> Option<T>
+where
+    T: DeserializeOwned + Serialize + PartialEq + Debug,
+{
     match ironbrick::json::parse::<T>(body) {
+        Ok(v) if !accepted(&v) => None,
         Ok(v) => {
             let wire = serde_json::to_vec(&v).expect("an accepted body serializes");
             let back: T = ironbrick::json::parse(&wire).unwrap_or_else(|e| {
@@ -39,7 +50,12 @@ where
                     e.message()
                 )
             });
-            assert_eq!(back, v, "round trip through {:?}", String::from_utf8_lossy(&wire));
+            assert_eq!(
+                back,
+                v,
+                "round trip through {:?}",
+                String::from_utf8_lossy(&wire)
+            );
             let again = serde_json::to_vec(&back).expect("serializes");
             assert_eq!(again, wire, "serialization is not a fixed point");
             Some(v)
@@ -87,7 +103,10 @@ fn scim_body(kind: Kind, level: Level, body: &[u8]) {
     if let Some(v) = check::<Value>(body) {
         for absent in [Absent::Keeps, Absent::Empties] {
             if let Err(e) = draft::parse(kind, level, v.clone(), absent, None) {
-                assert!(!matches!(e, ironbrick::error::ApiError::Internal(_)), "{e:?}");
+                assert!(
+                    !matches!(e, ironbrick::error::ApiError::Internal(_)),
+                    "{e:?}"
+                );
             }
         }
     }
@@ -100,7 +119,10 @@ fn scim_patch(kind: Kind, level: Level, body: &[u8]) {
     let mut doc = rendered(kind);
     if patch::apply(&mut doc, &req.operations, attributes(kind)).is_ok() {
         if let Err(e) = draft::parse(kind, level, doc, Absent::Empties, None) {
-            assert!(!matches!(e, ironbrick::error::ApiError::Internal(_)), "{e:?}");
+            assert!(
+                !matches!(e, ironbrick::error::ApiError::Internal(_)),
+                "{e:?}"
+            );
         }
     }
 }
@@ -114,17 +136,26 @@ fuzz_target!(|data: &[u8]| {
     match which % 44 {
         // Account API.
         0 => drop(check::<api::account::CreateCredentialRequest>(body)),
-        1 => drop(check::<api::account::CreateStorageConfigurationRequest>(body)),
+        1 => drop(check::<api::account::CreateStorageConfigurationRequest>(
+            body,
+        )),
         2 => drop(check::<api::account::CreateNetworkRequest>(body)),
         3 => drop(check::<api::account::CreateCustomerManagedKeyRequest>(body)),
         4 => drop(check::<api::account::CreateWorkspaceRequest>(body)),
         5 => drop(check::<api::account::UpdateWorkspaceRequest>(body)),
         6 => drop(check::<api::private_link::CreateVpcEndpointRequest>(body)),
-        7 => drop(check::<api::private_link::PrivateAccessSettingsRequest>(body)),
+        7 => drop(check::<api::private_link::PrivateAccessSettingsRequest>(
+            body,
+        )),
         8 => drop(check::<api::log_delivery::CreateLogDeliveryRequest>(body)),
-        9 => drop(check::<api::log_delivery::UpdateLogDeliveryStatusRequest>(body)),
+        9 => drop(check_if(
+            body,
+            |r: &api::log_delivery::UpdateLogDeliveryStatusRequest| r.other.is_empty(),
+        )),
         10 => drop(check::<api::workspace_assignment::UpdateWorkspaceAssignments>(body)),
-        11 => drop(check::<api::oauth::CreateServicePrincipalSecretRequest>(body)),
+        11 => drop(check::<api::oauth::CreateServicePrincipalSecretRequest>(
+            body,
+        )),
         // Compute.
         12 => drop(check::<api::compute::ClusterSpec>(body)),
         13 => drop(check::<api::clusters::ClusterId>(body)),
@@ -146,9 +177,15 @@ fuzz_target!(|data: &[u8]| {
         28 => drop(check::<api::tokens::CreateTokenRequest>(body)),
         29 => drop(check::<api::tokens::RevokeTokenRequest>(body)),
         30 => drop(check::<api::tokens::CreateOboTokenRequest>(body)),
-        31 => drop(check::<api::ip_access_lists::CreateIpAccessListRequest>(body)),
-        32 => drop(check::<api::ip_access_lists::UpdateIpAccessListRequest>(body)),
-        33 => drop(check::<api::ip_access_lists::ReplaceIpAccessListRequest>(body)),
+        31 => drop(check::<api::ip_access_lists::CreateIpAccessListRequest>(
+            body,
+        )),
+        32 => drop(check::<api::ip_access_lists::UpdateIpAccessListRequest>(
+            body,
+        )),
+        33 => drop(check::<api::ip_access_lists::ReplaceIpAccessListRequest>(
+            body,
+        )),
         34 => drop(check::<api::permissions::ObjectPermissionsRequest>(body)),
         35 => drop(check::<BTreeMap<String, Value>>(body)),
         // SCIM: create/replace bodies and patches, per kind and level.

@@ -4,7 +4,7 @@
 //!
 //! Invariants: no panic; a complete header is never longer than the bytes seen, and every
 //! shorter prefix of it reads "need more" (the listener waits rather than cutting a header);
-//! a connection without a header keeps its peer as the client.
+//! a VPC endpoint id taken from a header is one (`vpce-` and 17 hex digits).
 #![no_main]
 
 use ironbrick::proxy_protocol::{classify, parse, Start};
@@ -20,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
     let peer: SocketAddr = "10.0.0.9:40000".parse().expect("an address");
     match classify(buf) {
         Ok(Start::Header(len)) => {
-            assert!(len > 0 && len <= buf.len(), "header of {len} in {} bytes", buf.len());
+            assert!(
+                len > 0 && len <= buf.len(),
+                "header of {len} in {} bytes",
+                buf.len()
+            );
             for cut in 1..len {
                 assert!(
                     !matches!(classify(&buf[..cut]), Ok(Start::Header(_))),
@@ -30,7 +34,10 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(origin) = parse(&buf[..len], peer) {
                 assert_eq!(origin.peer, peer);
                 if let Some(id) = &origin.vpc_endpoint {
-                    assert!(id.len() < len);
+                    assert!(
+                        ironbrick_api::validate::vpc_endpoint_id("id", id).is_ok(),
+                        "{id:?} is carried as a VPC endpoint id"
+                    );
                 }
             }
         }

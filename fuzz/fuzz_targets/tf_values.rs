@@ -7,8 +7,8 @@
 //! the rest is an import id for the resource instead. Invariants:
 //! - decoding never panics; a decoded value is null, unknown, or an object with exactly the
 //!   schema's attributes and blocks;
-//! - shaping is idempotent, and the value re-encoded as msgpack decodes to the same bytes
-//!   (what the provider answers, Terraform sends back);
+//! - shaping an object is idempotent, and any decoded value re-encoded as msgpack decodes to
+//!   the same bytes (what the provider answers, Terraform sends back);
 //! - `validate` and `import` never panic.
 #![no_main]
 
@@ -48,7 +48,11 @@ fn check_shape(block: &Block, d: &Dyn) {
         Dyn::Null | Dyn::Unknown => {}
         Dyn::Map(m) => {
             let expected = block.attrs.len() + block.blocks.len();
-            assert_eq!(m.len(), expected, "a shaped object has every attribute and block");
+            assert_eq!(
+                m.len(),
+                expected,
+                "a shaped object has every attribute and block"
+            );
             for a in &block.attrs {
                 assert!(m.contains_key(a.name), "attribute {} missing", a.name);
             }
@@ -89,7 +93,13 @@ fuzz_target!(|data: &[u8]| {
     }
     check_shape(&t.block, &d);
     let bytes = d.to_msgpack();
-    assert_eq!(t.block.normalize(d.clone()).to_msgpack(), bytes, "shaping is idempotent");
+    if matches!(d, Dyn::Map(_)) {
+        assert_eq!(
+            t.block.normalize(d.clone()).to_msgpack(),
+            bytes,
+            "shaping is idempotent"
+        );
+    }
     let (again, failed) = decode_dynamic_value(&bytes, &[], &t.block);
     assert!(!failed, "the provider's own encoding decodes");
     assert_eq!(again.to_msgpack(), bytes, "msgpack round trip");

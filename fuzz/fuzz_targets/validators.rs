@@ -28,7 +28,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(v::is_region(&arn.region));
         assert!(arn.account.len() == 12 && arn.account.bytes().all(|b| b.is_ascii_digit()));
         assert!(!arn.key_id.is_empty() && arn.key_id.len() <= 128);
-        let rebuilt = format!("arn:aws:kms:{}:{}:key/{}", arn.region, arn.account, arn.key_id);
+        let rebuilt = format!(
+            "arn:aws:kms:{}:{}:key/{}",
+            arn.region, arn.account, arn.key_id
+        );
         assert_eq!(v::kms_key_arn(&rebuilt), Ok(arn));
     }
     if v::iam_role_arn("role_arn", s).is_ok() {
@@ -66,12 +69,19 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(r, s.trim());
     }
     if let Ok(p) = paths::normalize(s) {
-        assert_eq!(paths::normalize(&p).ok().as_deref(), Some(p.as_str()), "idempotent");
+        assert_eq!(
+            paths::normalize(&p).ok().as_deref(),
+            Some(p.as_str()),
+            "idempotent"
+        );
         let _ = paths::parent(&p);
     }
 
-    let domain = WorkspaceDomain::new("ironbrick.example.com", "https://ironbrick.example.com:8443")
-        .expect("a valid domain");
+    let domain = WorkspaceDomain::new(
+        "ironbrick.example.com",
+        "https://ironbrick.example.com:8443",
+    )
+    .expect("a valid domain");
     if let Some(name) = domain.deployment_of(s) {
         assert!(!name.is_empty());
     }

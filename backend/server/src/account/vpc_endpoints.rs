@@ -17,7 +17,8 @@ pub struct VpcEndpoints;
 
 /// Requires `vpce-` followed by 17 hex digits.
 fn aws_endpoint_id(value: &str) -> ApiResult<()> {
-    ironbrick_api::validate::vpc_endpoint_id("aws_vpc_endpoint_id", value).map_err(ApiError::invalid)
+    ironbrick_api::validate::vpc_endpoint_id("aws_vpc_endpoint_id", value)
+        .map_err(ApiError::invalid)
 }
 
 impl AccountObject for VpcEndpoints {
