@@ -8,12 +8,13 @@ workspaces, and nothing was created or removed.
 
 Requests are written on a raw socket (so paths, methods and header bytes reach the server as
 generated, not as a client library would clean them up) and answers read with http.client.
-`HTTP_FUZZ_EXAMPLES` sets the number of requests (default 300, about a minute).
+`HTTP_FUZZ_EXAMPLES` sets the number of requests (default 2000, under a minute).
 """
 
 from __future__ import annotations
 
 import base64
+from collections import Counter
 import gzip
 import http.client
 import json
@@ -33,7 +34,7 @@ from support.server import REPO, Backend, new_backend, remove
 from databricks.sdk import AccountClient
 
 DOMAIN = "ironbrick.test"
-EXAMPLES = int(os.environ.get("HTTP_FUZZ_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("HTTP_FUZZ_EXAMPLES", "2000"))
 TIMEOUT = 10.0
 
 
@@ -65,6 +66,7 @@ def route_table() -> list[str]:
 
 
 ROUTES = route_table()
+TOKEN_ENDPOINT = re.compile(r"^(/w/[^/]+/oidc/v1/token|/oidc/accounts/[^/]+/v1/token)/?$")
 PUBLIC = re.compile(
     r"^(/healthz|/metrics|(/w/[^/]+)?/\.well-known/databricks-config"
     r"|/w/[^/]+/oidc/\.well-known/oauth-authorization-server"
@@ -128,8 +130,9 @@ def fill(route: str, draw, b: Backend, ws_id: int) -> str:
 
     def value(name: str) -> str:
         real = {"account_id": b.account_id, "workspace_id": str(ws_id)}.get(name)
-        choices = [real] if real else []
-        return draw(st.sampled_from(choices + ["1", "0", "abc", "%2e%2e"]) | segment_text)
+        if real and draw(st.integers(0, 3)) > 0:
+            return real
+        return draw(st.sampled_from(["1", "0", "abc", "%2e%2e", "0101-000000-abcdefgh"]) | segment_text)
 
     return re.sub(r"\{([^}]+)\}", lambda m: value(m.group(1)), route)
 
@@ -149,7 +152,7 @@ def quote_path(p: str) -> bytes:
 def paths(draw, b: Backend, ws_id: int) -> bytes:
     p = fill(draw(st.sampled_from(ROUTES)), draw, b, ws_id)
     parts = p.split("/")
-    for _ in range(draw(st.integers(0, 2))):
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2]))):
         how = draw(st.sampled_from(["insert", "replace", "append", "double", "trailing"]))
         i = draw(st.integers(0, len(parts)))
         seg = draw(odd_segments | segment_text)
@@ -236,7 +239,7 @@ bodies = st.one_of(
 @st.composite
 def headers(draw, b: Backend):
     """Header lines and whether they carry the admin's credentials."""
-    auth_kind = draw(st.sampled_from(["none", "junk", "admin", "admin-odd"]))
+    auth_kind = draw(st.sampled_from(["none", "junk", "admin", "admin", "admin", "admin-odd"]))
     auth = {
         "none": None,
         "junk": draw(
@@ -264,7 +267,8 @@ def headers(draw, b: Backend):
         lines.append(("Content-Type", ctype.encode()))
     host = draw(
         st.sampled_from(
-            [f"127.0.0.1:{b.port}", f"fuzzed.{DOMAIN}", f"FUZZED.{DOMAIN.upper()}.:{b.port}", f"nope.{DOMAIN}",
+            [f"127.0.0.1:{b.port}"] * 8
+            + [f"fuzzed.{DOMAIN}", f"FUZZED.{DOMAIN.upper()}.:{b.port}", f"nope.{DOMAIN}",
              f"a.b.{DOMAIN}", DOMAIN, "[::1]", "[zz", "x" * 300, ":80", "", f"fuzzed.{DOMAIN}:99999"]
         )
     )
@@ -307,12 +311,20 @@ def send(port: int, method: str, path: bytes, lines: list[tuple[str, bytes]], bo
 def check_answer(method, path, auth_kind, status, hdrs, body):
     what = f"{method} {path[:200]!r} ({auth_kind}) -> {status} {body[:300]!r}"
     assert status < 500, what
+    if status == 414 and not body and len(path) > 65_000:
+        # hyper refuses a request target over 64 KiB itself, before the application sees the
+        # request, with an empty body (a known gap: see the README's Fuzzing section).
+        return
     if status >= 400 and method != "HEAD":
         try:
             err = json.loads(body)
         except ValueError:
             pytest.fail(f"error body is not JSON: {what}")
         assert isinstance(err, dict), what
+        if method == "POST" and TOKEN_ENDPOINT.match(path.split(b"?")[0].decode("latin-1")):
+            # OAuth token endpoints answer as RFC 6749 §5.2 says (and the SDKs expect).
+            assert isinstance(err.get("error"), str) and err["error"], what
+            return
         assert isinstance(err.get("error_code"), str) and err["error_code"], what
         assert isinstance(err.get("message"), str), what
     if 200 <= status < 300 and auth_kind in ("none", "junk"):
@@ -327,8 +339,8 @@ def hostile(b: Backend, ws_id: int) -> list[tuple[str, bytes, bytes]]:
         "parentheses": "(" * 3000 + 'userName eq "a"' + ")" * 3000,
         "brackets": "emails[" * 3000 + 'value eq "a"' + "]" * 3000,
         "not": "not " * 3000 + "active pr",
-        "and": " and ".join(["active pr"] * 3000),
-        "or": " or ".join(['id eq "1"'] * 3000),
+        "and": " and ".join(["active pr"] * 1000),
+        "or": " or ".join(['id eq "1"'] * 1000),
         "non-ASCII path": "aaa\u00e9 pr".encode().decode("unicode_escape"),
     }
     scim = [f"/api/2.0/accounts/{b.account_id}/scim/v2/{r}" for r in ("Users", "Groups", "ServicePrincipals")]
@@ -360,6 +372,7 @@ def test_hostile_requests(fuzz_env):
 def test_http_fuzz(fuzz_env):
     b, ws, before = fuzz_env
     mutated = []
+    statuses: Counter = Counter()
 
     @settings(
         max_examples=EXAMPLES,
@@ -381,11 +394,13 @@ def test_http_fuzz(fuzz_env):
             pytest.fail(f"no answer within {TIMEOUT} s: {method} {path[:200]!r}")
         except (ConnectionError, http.client.HTTPException) as e:
             pytest.fail(f"no answer ({e!r}; server exit status {b.proc.poll()}): {method} {path[:200]!r}")
+        statuses[status] += 1
         check_answer(method, path, auth_kind, status, resp_headers, resp_body)
         if auth_kind.startswith("admin") and method not in ("GET", "HEAD") and 200 <= status < 300:
             mutated.append((method, path))
 
     one()
+    print(f"\nHTTP fuzz: {sum(statuses.values())} requests, answers by status {dict(sorted(statuses.items()))}")
 
     assert b.proc is not None and b.proc.poll() is None, "the server exited"
     assert requests.get(f"{b.host}/healthz", timeout=TIMEOUT).text == "ok"
