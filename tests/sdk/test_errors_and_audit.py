@@ -64,3 +64,14 @@ def test_audit_log_records_writes_and_denials(backend):
     denied = [e for e in entries if e["status"] == 401]
     assert denied and denied[0]["error_code"] == "UNAUTHENTICATED" and denied[0]["principal"] is None
     assert all("dapi" not in str(e) for e in entries), "tokens never reach the audit log"
+
+
+def test_extractor_rejections_are_databricks_errors(backend):
+    """Found by the HTTP fuzzer: a path segment that is not a number (and a query string that
+    does not parse) were answered by axum in plain text, not as a Databricks error."""
+    base = f"{backend.host}/api/2.0/accounts/{backend.account_id}"
+    for url in (f"{base}/workspaces/abc", f"{base}/audit-logs?since=abc"):
+        r = requests.get(url, headers=auth(backend))
+        assert r.status_code == 400, (url, r.status_code, r.text)
+        body = r.json()
+        assert body["error_code"] == "INVALID_PARAMETER_VALUE" and body["message"], (url, body)

@@ -112,6 +112,20 @@ pub fn aws_id(field: &str, prefix: &str, value: &str) -> Result<(), String> {
     }
 }
 
+/// Requires an AWS VPC endpoint id: `vpce-` followed by 17 hex digits.
+pub fn vpc_endpoint_id(field: &str, value: &str) -> Result<(), String> {
+    let ok = value
+        .strip_prefix("vpce-")
+        .is_some_and(|rest| rest.len() == 17 && rest.chars().all(|c| c.is_ascii_hexdigit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{field} {value:?} is not a VPC endpoint id (vpce- and 17 hex digits)."
+        ))
+    }
+}
+
 /// Requires an S3 bucket name.
 pub fn bucket_name(value: &str) -> Result<(), String> {
     let ok = (3..=63).contains(&value.len())

@@ -48,6 +48,7 @@ fn path_routes(state: AppState) -> Router {
         .nest("/w/{workspace_id}/api/2.1", workspace_api_2_1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn(databricks_errors))
         .layer(from_fn(hosts::refuse_unknown))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(from_fn_with_state(state.clone(), audit::record))
@@ -85,6 +86,58 @@ async fn metrics(
         )],
         state.vault().envelope().metrics().render(),
     )
+}
+
+/// Answers every error in the Databricks shape (`error_code`, `message`). Handlers and this
+/// crate's extractors already do; this catches the rejections axum's own extractors answer in
+/// plain text, such as a path segment that is not a number or a query string that does not
+/// parse (found by the HTTP fuzzer, tests/sdk/test_http_fuzz.py). The status and the other
+/// headers are kept; the text becomes the message.
+async fn databricks_errors(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let json = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let code = match status.as_u16() {
+        401 => ErrorCode::Unauthenticated,
+        403 => ErrorCode::PermissionDenied,
+        404 => ErrorCode::EndpointNotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        413 | 429 => ErrorCode::RequestLimitExceeded,
+        503 => ErrorCode::TemporarilyUnavailable,
+        s if s >= 500 => ErrorCode::InternalError,
+        _ => ErrorCode::InvalidParameterValue,
+    };
+    let (mut parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let text: String = String::from_utf8_lossy(&text).chars().take(1000).collect();
+    let message = match text.trim() {
+        "" => status.canonical_reason().unwrap_or("Error").to_string(),
+        t => t.to_string(),
+    };
+    let body = serde_json::to_vec(&ironbrick_api::ErrorBody {
+        error_code: code.as_str().to_string(),
+        message,
+    })
+    .unwrap_or_default();
+    parts.headers.insert(
+        CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(CONTENT_LENGTH);
+    axum::response::Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> ApiError {

@@ -47,8 +47,9 @@ pub enum Refused {
 }
 
 /// What the first bytes of a connection are.
+#[doc(hidden)]
 #[derive(Debug, PartialEq, Eq)]
-enum Start {
+pub enum Start {
     /// A complete header of this many bytes.
     Header(usize),
     /// No header.
@@ -57,7 +58,12 @@ enum Start {
     NeedMore,
 }
 
-fn classify(buf: &[u8]) -> Result<Start, Refused> {
+/// Classifies the first bytes of a connection (as peeked, at most 536 of them).
+///
+/// Public (but hidden) only for the fuzz targets in `fuzz/`, which feed it, and [`parse`], the
+/// same bytes the listener reads; not part of the crate's API.
+#[doc(hidden)]
+pub fn classify(buf: &[u8]) -> Result<Start, Refused> {
     let n = buf.len().min(V2_SIGNATURE.len());
     if buf[..n] == V2_SIGNATURE[..n] {
         if buf.len() < 16 {
@@ -110,8 +116,17 @@ pub fn parse(header: &[u8], peer: SocketAddr) -> Result<Origin, Refused> {
             for tlv in h.tlvs() {
                 let tlv = tlv.map_err(|e| malformed(e.to_string()))?;
                 if tlv.kind == PP2_TYPE_AWS && tlv.value.first() == Some(&PP2_SUBTYPE_AWS_VPCE_ID) {
-                    let id = String::from_utf8_lossy(&tlv.value[1..]).into_owned();
-                    origin.vpc_endpoint = Some(id);
+                    // AWS sends `vpce-` and 17 hex digits; anything else is refused rather
+                    // than carried (lossily decoded) into private access checks and the audit.
+                    let id = std::str::from_utf8(&tlv.value[1..])
+                        .ok()
+                        .filter(|id| {
+                            ironbrick_api::validate::vpc_endpoint_id("vpc endpoint", id).is_ok()
+                        })
+                        .ok_or_else(|| {
+                            malformed("the AWS VPC endpoint TLV is not a VPC endpoint id".into())
+                        })?;
+                    origin.vpc_endpoint = Some(id.to_owned());
                 }
             }
             Ok(origin)
@@ -284,6 +299,25 @@ mod tests {
         assert_eq!(o.client, "192.0.2.7:5555".parse().unwrap());
         assert_eq!(o.vpc_endpoint.as_deref(), Some("vpce-0123456789abcdef0"));
         assert_eq!(o.peer, peer());
+    }
+
+    /// Found by fuzzing (proxy_header): a VPC endpoint TLV of arbitrary bytes was decoded
+    /// lossily and carried as the endpoint id. It is refused unless it is a VPC endpoint id.
+    #[test]
+    fn a_vpc_endpoint_tlv_must_hold_a_vpc_endpoint_id() {
+        for bad in ["vp\u{ffff}", "vpce-0123", "", "vpce-0123456789abcdef0 / x"] {
+            let h = v2([192, 0, 2, 7], Some(bad));
+            assert!(
+                matches!(parse(&h, peer()), Err(Refused::Malformed(_))),
+                "{bad:?}"
+            );
+        }
+        let mut h = v2([192, 0, 2, 7], Some("vpce-0123456789abcdef0"));
+        let n = h.len();
+        h[n - 3] = 0xff;
+        assert!(parse(&h, peer()).is_err(), "invalid UTF-8");
+        let h = v2([192, 0, 2, 7], Some("vpce-0123456789abcdef0"));
+        assert!(parse(&h, peer()).is_ok());
     }
 
     #[test]

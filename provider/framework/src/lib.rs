@@ -37,3 +37,19 @@ pub use value::{DecodeError, Dyn, Obj, Value};
 
 /// Re-exported for implementors of the traits.
 pub use async_trait::async_trait;
+
+/// Fuzzing entry point: decodes a `DynamicValue` (msgpack, else JSON, as Terraform sends it)
+/// against `block` exactly as every RPC does, answering the shaped value and whether the
+/// decode was reported as an error diagnostic.
+///
+/// Public (but hidden) only for the fuzz targets in `fuzz/`; not part of the crate's API.
+#[doc(hidden)]
+pub fn decode_dynamic_value(msgpack: &[u8], json: &[u8], block: &Block) -> (Dyn, bool) {
+    let v = proto::tfplugin6::DynamicValue {
+        msgpack: msgpack.to_vec(),
+        json: json.to_vec(),
+    };
+    let mut diags = Diagnostics::default();
+    let d = convert::decode(Some(&v), block, &mut diags);
+    (d, diags.has_errors())
+}

@@ -17,16 +17,8 @@ pub struct VpcEndpoints;
 
 /// Requires `vpce-` followed by 17 hex digits.
 fn aws_endpoint_id(value: &str) -> ApiResult<()> {
-    let ok = value
-        .strip_prefix("vpce-")
-        .is_some_and(|rest| rest.len() == 17 && rest.chars().all(|c| c.is_ascii_hexdigit()));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(format!(
-            "aws_vpc_endpoint_id {value:?} is not a VPC endpoint id (vpce- and 17 hex digits)."
-        )))
-    }
+    ironbrick_api::validate::vpc_endpoint_id("aws_vpc_endpoint_id", value)
+        .map_err(ApiError::invalid)
 }
 
 impl AccountObject for VpcEndpoints {

@@ -21,6 +21,15 @@
 use serde_json::Value;
 use std::fmt;
 
+/// How deeply `(...)`, `[...]` and `not` may nest. Parsing, evaluating and dropping a filter
+/// recurse through its tree, and a filter comes from a query string: without a bound, a few
+/// kilobytes of `(((` overflow a worker thread's stack and abort the server.
+pub const MAX_NESTING: usize = 32;
+
+/// How many comparisons (and `pr` tests) a filter may hold. `and`/`or` chains build a tree as
+/// deep as they are long, so this bounds the tree's depth together with [`MAX_NESTING`].
+pub const MAX_TERMS: usize = 100;
+
 /// A parsed filter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
@@ -43,11 +52,9 @@ pub struct AttrPath(pub Vec<String>);
 impl AttrPath {
     /// Parses `[urn:...:]name(.name)*`; `None` when a segment is empty or has odd characters.
     pub fn parse(s: &str) -> Option<Self> {
-        let s = if s.len() > 4 && s[..4].eq_ignore_ascii_case("urn:") {
-            s.rsplit(':').next()?
-        } else {
-            s
-        };
+        // `get`: the fourth byte may fall inside a multi-byte character.
+        let urn = s.len() > 4 && s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
+        let s = if urn { s.rsplit(':').next()? } else { s };
         let segments: Vec<String> = s.split('.').map(str::to_string).collect();
         let valid = |seg: &String| {
             !seg.is_empty()
@@ -179,16 +186,26 @@ fn lex(input: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
                             Some((_, 'n')) => s.push('\n'),
                             Some((_, 't')) => s.push('\t'),
                             Some((_, 'r')) => s.push('\r'),
+                            Some((_, 'b')) => s.push('\u{8}'),
+                            Some((_, 'f')) => s.push('\u{c}'),
                             Some((_, 'u')) => {
-                                let hex: String =
-                                    (0..4).filter_map(|_| chars.next()).map(|c| c.1).collect();
-                                let ch = u32::from_str_radix(&hex, 16)
-                                    .ok()
-                                    .and_then(char::from_u32)
-                                    .ok_or_else(|| {
-                                        FilterError(format!("invalid \\u escape at position {at}"))
-                                    })?;
-                                s.push(ch);
+                                let bad =
+                                    || FilterError(format!("invalid \\u escape at position {at}"));
+                                let unit = hex4(&mut chars).ok_or_else(bad)?;
+                                // Outside the BMP, JSON escapes a character as a UTF-16
+                                // surrogate pair: `\ud83d\ude00`.
+                                let code = if (0xD800..0xDC00).contains(&unit) {
+                                    let low = match (chars.next(), chars.next()) {
+                                        (Some((_, '\\')), Some((_, 'u'))) => hex4(&mut chars),
+                                        _ => None,
+                                    }
+                                    .filter(|low| (0xDC00..0xE000).contains(low))
+                                    .ok_or_else(bad)?;
+                                    0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                                } else {
+                                    unit
+                                };
+                                s.push(char::from_u32(code).ok_or_else(bad)?);
                             }
                             _ => {
                                 return Err(FilterError(format!(
@@ -217,10 +234,22 @@ fn lex(input: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
     Ok(out)
 }
 
+/// Four hex digits of a `\\u` escape.
+fn hex4(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> Option<u32> {
+    let hex: String = (0..4).filter_map(|_| chars.next()).map(|c| c.1).collect();
+    (hex.len() == 4 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| u32::from_str_radix(&hex, 16).ok())
+        .flatten()
+}
+
 struct Parser {
     toks: Vec<(usize, Tok)>,
     at: usize,
     len: usize,
+    /// Current nesting of `(`, `[` and `not`.
+    depth: usize,
+    /// Comparisons and `pr` tests so far.
+    terms: usize,
 }
 
 impl Parser {
@@ -262,6 +291,18 @@ impl Parser {
         }
     }
 
+    /// Enters one level of nesting, refusing to go past [`MAX_NESTING`].
+    fn enter(&mut self) -> Result<(), FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(FilterError(format!(
+                "the filter nests deeper than {MAX_NESTING} levels at position {}",
+                self.pos()
+            )));
+        }
+        Ok(())
+    }
+
     fn or(&mut self) -> Result<Filter, FilterError> {
         let mut left = self.and()?;
         while self.keyword("or") {
@@ -282,8 +323,11 @@ impl Parser {
 
     fn not(&mut self) -> Result<Filter, FilterError> {
         if self.keyword("not") {
+            self.enter()?;
             self.at += 1;
-            return Ok(Filter::Not(Box::new(self.not()?)));
+            let inner = self.not()?;
+            self.depth -= 1;
+            return Ok(Filter::Not(Box::new(inner)));
         }
         self.atom()
     }
@@ -291,9 +335,11 @@ impl Parser {
     fn atom(&mut self) -> Result<Filter, FilterError> {
         match self.peek() {
             Some(Tok::Open) => {
+                self.enter()?;
                 self.at += 1;
                 let f = self.or()?;
                 self.expect(Tok::Close, "')'")?;
+                self.depth -= 1;
                 Ok(f)
             }
             Some(Tok::Word(w)) => {
@@ -302,10 +348,18 @@ impl Parser {
                     FilterError(format!("invalid attribute path '{w}' at position {pos}"))
                 })?;
                 self.at += 1;
+                self.terms += 1;
+                if self.terms > MAX_TERMS {
+                    return Err(FilterError(format!(
+                        "the filter has more than {MAX_TERMS} comparisons at position {pos}"
+                    )));
+                }
                 if self.peek() == Some(&Tok::OpenBracket) {
+                    self.enter()?;
                     self.at += 1;
                     let inner = self.or()?;
                     self.expect(Tok::CloseBracket, "']'")?;
+                    self.depth -= 1;
                     return Ok(Filter::ValuePath(path, Box::new(inner)));
                 }
                 if self.keyword("pr") {
@@ -359,6 +413,8 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
         toks,
         at: 0,
         len: input.len(),
+        depth: 0,
+        terms: 0,
     };
     let f = p.or()?;
     if p.peek().is_some() {
@@ -586,6 +642,66 @@ mod tests {
         assert!(err(r#"emails[type eq "work""#).contains("expected ']'"));
         assert!(err(r#"user..name pr"#).contains("invalid attribute path"));
         assert!(err(r#"a eq "\x""#).contains("invalid escape"));
+    }
+
+    /// Found by the HTTP fuzzer: a filter of 1000 nested parentheses overflowed a worker's
+    /// stack and aborted the server. Nesting and length are bounded; every shape of deep
+    /// filter is refused by name, on a thread with a small stack.
+    #[test]
+    fn deep_and_long_filters_are_refused_not_overflowed() {
+        let deep = [
+            format!(
+                "{}userName eq \"a\"{}",
+                "(".repeat(100_000),
+                ")".repeat(100_000)
+            ),
+            format!(
+                "{}value eq \"a\"{}",
+                "emails[".repeat(100_000),
+                "]".repeat(100_000)
+            ),
+            format!("{}active pr", "not ".repeat(100_000)),
+            vec!["active pr"; 100_000].join(" and "),
+            vec!["id eq \"1\""; 100_000].join(" or "),
+        ];
+        let errors = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || deep.iter().map(|f| parse(f).map(drop)).collect::<Vec<_>>())
+            .unwrap()
+            .join()
+            .expect("parsing does not overflow the stack");
+        for e in errors {
+            let e = e.expect_err("refused").0;
+            assert!(
+                e.contains("nests deeper than") || e.contains("more than 100"),
+                "{e}"
+            );
+        }
+        let nested = format!("{}userName pr{}", "(".repeat(32), ")".repeat(32));
+        assert!(parse(&nested).is_ok());
+        assert!(parse(&vec!["active pr"; 100].join(" and ")).is_ok());
+    }
+
+    /// Found by fuzzing (scim_filter): a path whose fourth byte falls inside a multi-byte
+    /// character panicked on the `urn:` check.
+    #[test]
+    fn paths_with_multibyte_characters_do_not_panic() {
+        assert!(parse("aaa\u{e9} pr").is_err());
+        assert!(parse("\u{e9}\u{e9}\u{e9} eq 1").is_err());
+    }
+
+    /// Found by fuzzing (scim_filter): filter strings are JSON strings (RFC 7644 §3.4.2.2), so
+    /// `\b`, `\f` and surrogate pairs are escapes; a lone surrogate is refused.
+    #[test]
+    fn strings_take_every_json_escape() {
+        let f = parse(r#"displayName eq "a\bb\fc\ud83d\ude00""#).unwrap();
+        let Filter::Compare(_, _, Literal::Str(s)) = f else {
+            panic!("{f:?}")
+        };
+        assert_eq!(s, "a\u{8}b\u{c}c\u{1f600}");
+        assert!(parse(r#"displayName eq "\ud83d""#).is_err());
+        assert!(parse(r#"displayName eq "\ude00""#).is_err());
+        assert!(parse(r#"displayName eq "\u12""#).is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod ip_access_lists;
 mod me;
 pub(crate) mod object_acl;
 pub mod objects;
-mod paths;
+pub mod paths;
 mod permissions;
 mod secret_acls;
 mod secrets;

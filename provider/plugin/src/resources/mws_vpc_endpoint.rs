@@ -27,18 +27,9 @@ const OUTPUTS: [&str; 6] = [
     "aws_account_id",
 ];
 
-/// An AWS VPC endpoint id: `vpce-` and 17 hex digits (what the backend registers).
+/// An AWS VPC endpoint id: `vpce-` and 17 hex digits (the backend's rule).
 fn aws_vpc_endpoint_id(v: &str) -> Result<(), String> {
-    let ok = v
-        .strip_prefix("vpce-")
-        .is_some_and(|rest| rest.len() == 17 && rest.chars().all(|c| c.is_ascii_hexdigit()));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{v:?} is not a VPC endpoint id (vpce- and 17 hex digits)."
-        ))
-    }
+    ironbrick_api::validate::vpc_endpoint_id("aws_vpc_endpoint_id", v)
 }
 
 fn state(e: VpcEndpoint) -> Obj {
