@@ -10,31 +10,15 @@ import json
 import uuid
 from datetime import datetime, timezone
 
-import pytest
 from databricks.sdk import AccountClient, WorkspaceClient
 from databricks.sdk.service import billing, provisioning
 from databricks.sdk.service.compute import EventType
 
 from conftest import make_workspace
-from support.server import Moto, delivery_backend, remove
-from test_audit_delivery import INTERVAL, bucket, objects, wait_for
+from test_audit_delivery import b, bucket, moto, objects, wait_for  # noqa: F401 (fixtures)
 
 COLUMNS = ["workspaceId", "timestamp", "clusterId", "clusterName", "clusterNodeType", "clusterOwnerUserId",
            "clusterCustomTags", "sku", "dbus", "machineHours", "clusterOwnerUserName", "tags"]
-
-
-@pytest.fixture(scope="module")
-def usage_moto():
-    m = Moto()
-    yield m
-    m.stop()
-
-
-@pytest.fixture(scope="module")
-def usage_backend(usage_moto):
-    backend = delivery_backend(usage_moto, f"{INTERVAL}s")
-    yield backend
-    remove(backend)
 
 
 def configure_usage(a: AccountClient, bucket_name: str, workspace_ids: list[int]):
@@ -62,10 +46,9 @@ def rows(body: bytes) -> list[dict]:
     return list(reader)
 
 
-def test_usage_files_bill_what_the_clusters_ran(usage_moto, usage_backend):
-    b = usage_backend
+def test_usage_files_bill_what_the_clusters_ran(moto, b):
     a = AccountClient(host=b.host, account_id=b.account_id, token=b.token)
-    name = bucket(usage_moto)
+    name = bucket(moto)
     billed, other = make_workspace(a), make_workspace(a)
     config = configure_usage(a, name, [billed.workspace_id])
     w = WorkspaceClient(host=b.ws_url(billed.workspace_id), token=b.token)
@@ -74,8 +57,8 @@ def test_usage_files_bill_what_the_clusters_ran(usage_moto, usage_backend):
 
     month = datetime.now(timezone.utc).strftime("%Y-%m")
     key = f"usage/billable-usage/csv/workspaceId={billed.workspace_id}-usageMonth={month}.csv"
-    wait_for("the running cluster's usage file", lambda: key in objects(usage_moto, name))
-    first = rows(objects(usage_moto, name)[key])
+    wait_for("the running cluster's usage file", lambda: key in objects(moto, name))
+    first = rows(objects(moto, name)[key])
     assert first and all(r["clusterId"] == mine for r in first)
 
     w.clusters.delete_and_wait(cluster_id=mine)
@@ -84,7 +67,7 @@ def test_usage_files_bill_what_the_clusters_ran(usage_moto, usage_backend):
     expected = 2 * (ran[EventType.TERMINATING] - ran[EventType.RUNNING]) / 3_600_000
 
     def final():
-        got = rows(objects(usage_moto, name)[key])
+        got = rows(objects(moto, name)[key])
         hours = sum(float(r["machineHours"]) for r in got)
         return got if abs(hours - expected) <= 1e-6 * len(got) else None
 
@@ -96,8 +79,8 @@ def test_usage_files_bill_what_the_clusters_ran(usage_moto, usage_backend):
         assert abs(float(r["dbus"]) - float(r["machineHours"])) < 1e-6, "i3.xlarge is 1 DBU an hour"
         assert r["timestamp"].endswith(":59:59.999Z")
         assert json.loads(r["clusterCustomTags"]) == {"team": "data, \"platform\""}
-    assert all(k.startswith("usage/billable-usage/csv/workspaceId=") for k in objects(usage_moto, name))
-    assert not [k for k in objects(usage_moto, name) if f"workspaceId={other.workspace_id}-" in k], \
+    assert all(k.startswith("usage/billable-usage/csv/workspaceId=") for k in objects(moto, name))
+    assert not [k for k in objects(moto, name) if f"workspaceId={other.workspace_id}-" in k], \
         "the filter leaves the other workspace out"
     assert theirs
     status = a.log_delivery.get(config.config_id).log_delivery_configuration.log_delivery_status

@@ -384,19 +384,8 @@ mod tests {
         let audit = Audit::new(store);
         for i in 0..5 {
             let r = AuditRecord {
-                seq: 99,
                 timestamp: i,
-                principal: None,
-                principal_id: None,
-                method: "POST".into(),
-                path: "/x".into(),
-                workspace_id: None,
-                source_ip: String::new(),
-                status: 200,
-                error_code: None,
-                request_id: None,
-                user_agent: None,
-                request_params: BTreeMap::new(),
+                ..entry()
             };
             audit.append(r).unwrap();
         }
