@@ -15,6 +15,7 @@ pub mod delivery;
 pub mod error;
 pub mod hosts;
 pub mod identity;
+pub mod invalidation;
 pub mod ids;
 pub mod json;
 pub mod key_store;
