@@ -168,7 +168,9 @@ mod tests {
         let feed = ChangeFeed::default();
         assert!(!feed.watching());
         assert!(!feed.watches("t", b"k"));
-        feed.set_filter(Arc::new(|tree, key| tree == "t" && key.starts_with(b"k")));
+        feed.set_filter(Arc::new(|tree: &str, key: &[u8]| {
+            tree == "t" && key.starts_with(b"k")
+        }));
         assert!(feed.watches("t", b"k1") && !feed.watches("t", b"x") && !feed.watches("u", b"k"));
         let seen = Arc::new(Mutex::new(Vec::new()));
         for _ in 0..2 {

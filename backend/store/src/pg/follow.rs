@@ -172,7 +172,7 @@ async fn session(
             Err(_) => {
                 for (tree, version) in versions(&client).await? {
                     if version > heard.get(&tree).copied().unwrap_or(0) {
-                        tracing::debug!(tree, version, "a change notice was not heard: the tree is flushed");
+                        tracing::debug!(tree = %tree, version, "a change notice was not heard: the tree is flushed");
                         feed.publish(&Change::Tree(tree.clone()));
                         heard.insert(tree, version);
                     }
