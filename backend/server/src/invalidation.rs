@@ -94,7 +94,10 @@ mod tests {
         assert!(cached(authz::store::ACLS, &acl(7, authz::store::TOKENS)));
         assert!(cached(authz::store::ACLS, &acl(7, authz::store::PASSWORDS)));
         assert!(!cached(authz::store::ACLS, &acl(7, "clusters/abc")));
-        assert!(!cached(authz::store::ACLS, &acl(7, "authorization/tokens/x")));
+        assert!(!cached(
+            authz::store::ACLS,
+            &acl(7, "authorization/tokens/x")
+        ));
         assert!(!cached(trees::TOKENS, b"anything"));
         assert!(!cached(trees::AUDIT, b"anything"));
     }
@@ -102,7 +105,10 @@ mod tests {
     #[test]
     fn keys_name_their_workspace_or_principal() {
         assert_eq!(workspace(ws_key(42).as_bytes()), Some(42));
-        assert_eq!(workspace(format!("{}list", ws_key(42)).as_bytes()), Some(42));
+        assert_eq!(
+            workspace(format!("{}list", ws_key(42)).as_bytes()),
+            Some(42)
+        );
         assert_eq!(workspace(b"w12/x"), None);
         assert_eq!(workspace(b"nothing"), None);
         assert_eq!(principal(format!("{:020}", 5).as_bytes()), Some(5));

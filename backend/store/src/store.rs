@@ -162,7 +162,9 @@ mod tests {
         let store = Store::new(Arc::new(MemStore::new()));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let sink = seen.clone();
-        store.changes().subscribe(move |c| sink.lock().unwrap().push(c.clone()));
+        store
+            .changes()
+            .subscribe(move |c| sink.lock().unwrap().push(c.clone()));
         store
             .transact(|tx| tx.put("conf", b"a", b"1"))
             .expect("before watching");
@@ -187,6 +189,9 @@ mod tests {
             Err(StoreError::Conflict)
         });
         assert!(aborted.is_err());
-        assert!(seen.lock().unwrap().is_empty(), "an abort publishes nothing");
+        assert!(
+            seen.lock().unwrap().is_empty(),
+            "an abort publishes nothing"
+        );
     }
 }

@@ -143,8 +143,7 @@ async fn session(
     let (tx, mut notices) = tokio::sync::mpsc::unbounded_channel::<String>();
     tokio::spawn(async move {
         // Drives the connection; ends (closing the channel) when it fails or the client goes.
-        while let Some(Ok(message)) = std::future::poll_fn(|cx| connection.poll_message(cx)).await
-        {
+        while let Some(Ok(message)) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
             if let AsyncMessage::Notification(n) = message {
                 if tx.send(n.payload().to_string()).is_err() {
                     break;

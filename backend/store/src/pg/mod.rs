@@ -367,10 +367,7 @@ impl KvStore for PgStore {
 
     /// A `LISTEN` session with a version check, on the engine's runtime ([`follow`]).
     fn follow(&self, feed: Arc<ChangeFeed>) {
-        self.bridge.spawn(follow::run(
-            self.config.clone(),
-            self.origin.clone(),
-            feed,
-        ));
+        self.bridge
+            .spawn(follow::run(self.config.clone(), self.origin.clone(), feed));
     }
 }

@@ -393,7 +393,10 @@ fn listening(pg: &TempCluster, db: &str, count: usize) {
         if n == count.to_string() {
             return;
         }
-        assert!(Instant::now() < deadline, "{n} change sessions listen, not {count}");
+        assert!(
+            Instant::now() < deadline,
+            "{n} change sessions listen, not {count}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -526,8 +529,16 @@ fn replicas_hear_each_others_changes() {
     }
     for i in 0..4u8 {
         for j in 0..5u8 {
-            hears(&heard_a, Duration::from_secs(1), |c| *c == key(&[b'r', i, j]));
+            hears(&heard_a, Duration::from_secs(1), |c| {
+                *c == key(&[b'r', i, j])
+            });
         }
     }
-    assert_eq!(pg.psql("feed", "SELECT version FROM ironbrick_tree_versions WHERE tree = 'conf'"), "24");
+    assert_eq!(
+        pg.psql(
+            "feed",
+            "SELECT version FROM ironbrick_tree_versions WHERE tree = 'conf'"
+        ),
+        "24"
+    );
 }

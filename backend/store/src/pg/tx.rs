@@ -52,12 +52,7 @@ fn backoff(attempt: u32) -> Duration {
     full / 2 + full / 2 * jitter / 1000
 }
 
-fn once(
-    bridge: &Bridge,
-    pool: &Pool,
-    origin: &str,
-    body: &TxBody<'_>,
-) -> Result<bool, StoreError> {
+fn once(bridge: &Bridge, pool: &Pool, origin: &str, body: &TxBody<'_>) -> Result<bool, StoreError> {
     let mut tx = begin(bridge, pool, origin)?;
     let commit = body(&mut tx);
     if let Some(failure) = tx.failure.take() {
