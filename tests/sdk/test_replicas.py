@@ -9,11 +9,8 @@ from __future__ import annotations
 import base64
 import re
 import signal
-import subprocess
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
@@ -22,7 +19,8 @@ from databricks.sdk.service import billing, provisioning
 from databricks.sdk.service.workspace import ExportFormat, ImportFormat, Language
 
 from conftest import make_workspace
-from support import postgres
+from support import postgres, replicas
+from support.replicas import sql, wait_for
 from support.server import Backend, Moto, remove
 
 INTERVAL = 1.0
@@ -45,10 +43,8 @@ def moto():
 
 
 def replica(url: str, moto: Moto, token: str = "") -> Backend:
-    root = Path(tempfile.mkdtemp(prefix="ironbrick-replica-"))
-    args = ["--store", url, "--s3-endpoint", moto.url, "--sts-endpoint", moto.url,
-            "--log-delivery-interval", f"{INTERVAL}s"]
-    return Backend(data_dir=root / "data", args=args, env=AWS_ENV, token=token).start()
+    args = ["--s3-endpoint", moto.url, "--sts-endpoint", moto.url, "--log-delivery-interval", f"{INTERVAL}s"]
+    return replicas.start(url, token=token, args=args, env=AWS_ENV)
 
 
 def log_of(b: Backend) -> str:
@@ -59,16 +55,6 @@ def leads(b: Backend) -> bool:
     """Whether `b` last reported leading log delivery."""
     changes = re.findall(r"log delivery leadership changed leading=(true|false)", log_of(b))
     return bool(changes) and changes[-1] == "true"
-
-
-def wait_for(what: str, check, timeout: float = 30):
-    deadline, last = time.time() + timeout, None
-    while time.time() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
 def audit_entries(b: Backend) -> list[dict]:
@@ -92,13 +78,6 @@ def delivered_ids(moto: Moto, bucket: str) -> list[str]:
         if not page.get("IsTruncated"):
             return out
         token = page["NextContinuationToken"]
-
-
-def sql(pg: postgres.Postgres, url: str, query: str) -> str:
-    out = subprocess.run([str(pg.bin / "psql"), "-h", "127.0.0.1", "-p", str(pg.port), "-U", "ironbrick", "-X",
-                          "-q", "-t", "-A", "-d", url.rsplit("/", 1)[1], "-c", query],
-                         capture_output=True, text=True, check=True)
-    return out.stdout.strip()
 
 
 def request_id(e: dict) -> str:

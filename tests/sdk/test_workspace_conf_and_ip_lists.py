@@ -2,25 +2,14 @@
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 from databricks.sdk.errors import BadRequest, InvalidParameterValue, NotFound, ResourceAlreadyExists
 from databricks.sdk.service.settings import ListType
 
-
-class SourceAddress(HTTPAdapter):
-    def __init__(self, source: str):
-        self.source = source
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = (self.source, 0)
-        super().init_poolmanager(*args, **kwargs)
+from support.loopback import session_from
 
 
 def get_from(source: str, url: str, token: str) -> requests.Response:
-    s = requests.Session()
-    s.mount("http://", SourceAddress(source))
-    return s.get(url, headers={"Authorization": f"Bearer {token}"})
+    return session_from(source).get(url, headers={"Authorization": f"Bearer {token}"})
 
 
 def me_url(backend, workspace) -> str:

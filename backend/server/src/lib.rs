@@ -16,6 +16,7 @@ pub mod error;
 pub mod hosts;
 pub mod identity;
 pub mod ids;
+pub mod invalidation;
 pub mod json;
 pub mod key_store;
 pub mod keys;

@@ -107,26 +107,40 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
 pub use ironbrick_api::validate::parse_net;
 
 /// Cache of compiled policies by workspace id.
+///
+/// Entries are dropped by [`PolicyCache::invalidate`] and [`PolicyCache::clear`], which the
+/// store's change feed calls when a workspace's settings, IP access lists, token or password
+/// permissions change, on this replica or another ([`crate::invalidation`]). A miss that
+/// loaded the policy before such a drop does not insert it afterwards: every drop bumps a
+/// generation, and a load only inserts when the generation is the one it started at.
 #[derive(Debug, Default)]
 pub struct PolicyCache {
-    map: RwLock<HashMap<i64, Arc<WorkspacePolicy>>>,
+    map: RwLock<Entries>,
     writers: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    policies: HashMap<i64, Arc<WorkspacePolicy>>,
+    /// Bumped by every drop.
+    generation: u64,
 }
 
 impl PolicyCache {
     /// The policy of `workspace_id`, compiled from the store on a miss.
     pub fn get(&self, store: &Store, workspace_id: i64) -> ApiResult<Arc<WorkspacePolicy>> {
-        if let Some(p) = self
-            .map
-            .read()
-            .ok()
-            .and_then(|m| m.get(&workspace_id).cloned())
-        {
-            return Ok(p);
-        }
+        let generation = match self.map.read() {
+            Ok(m) => match m.policies.get(&workspace_id) {
+                Some(p) => return Ok(p.clone()),
+                None => m.generation,
+            },
+            Err(_) => return Ok(Arc::new(load(store, workspace_id)?)),
+        };
         let policy = Arc::new(load(store, workspace_id)?);
         if let Ok(mut m) = self.map.write() {
-            m.insert(workspace_id, policy.clone());
+            if m.generation == generation {
+                m.policies.insert(workspace_id, policy.clone());
+            }
         }
         Ok(policy)
     }
@@ -142,11 +156,31 @@ impl PolicyCache {
         load(store, workspace_id)
     }
 
-    /// Forgets the cached policy of `workspace_id`; call after every settings or list change.
+    /// Forgets the cached policy of `workspace_id` (its settings, lists or permissions
+    /// changed).
     pub fn invalidate(&self, workspace_id: i64) {
         if let Ok(mut m) = self.map.write() {
-            m.remove(&workspace_id);
+            m.policies.remove(&workspace_id);
+            m.generation += 1;
         }
+    }
+
+    /// Forgets every cached policy.
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.map.write() {
+            m.policies.clear();
+            m.generation += 1;
+        }
+    }
+
+    /// Cached policies, for tests.
+    pub fn len(&self) -> usize {
+        self.map.read().map_or(0, |m| m.policies.len())
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

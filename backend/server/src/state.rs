@@ -2,6 +2,7 @@
 
 use crate::audit::Audit;
 use crate::hosts::WorkspaceDomain;
+use crate::invalidation;
 use crate::model::WorkspaceRecord;
 use crate::passwords::Passwords;
 use crate::policy::PolicyCache;
@@ -62,18 +63,25 @@ impl AppState {
     ) -> Self {
         let audit = Audit::new(store.clone());
         let passwords = Passwords::new(settings.password_backoff);
-        Self {
-            inner: Arc::new(Inner {
-                store,
-                account_id,
-                settings,
-                policies: PolicyCache::default(),
-                audit,
-                vault: Vault::new(envelope),
-                passwords,
-                identity_writes: tokio::sync::Mutex::new(()),
-            }),
-        }
+        let inner = Arc::new(Inner {
+            store,
+            account_id,
+            settings,
+            policies: PolicyCache::default(),
+            audit,
+            vault: Vault::new(envelope),
+            passwords,
+            identity_writes: tokio::sync::Mutex::new(()),
+        });
+        // Weak: the feed lives in the store, which the state owns.
+        let weak = Arc::downgrade(&inner);
+        inner.store.changes().subscribe(move |change| {
+            if let Some(inner) = weak.upgrade() {
+                invalidation::apply(&inner.policies, inner.passwords.cache(), change);
+            }
+        });
+        inner.store.watch(invalidation::cached);
+        Self { inner }
     }
 
     /// The store.

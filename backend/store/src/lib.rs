@@ -5,8 +5,10 @@
 //! [`PgStore`] (PostgreSQL, shared by many replicas) and [`MemStore`] (tests) implement it, and
 //! [`suite::run`] is the one behavioural test suite every engine must pass. On top, [`Store`]
 //! is the concrete handle the server uses: typed transactions with domain errors
-//! ([`Store::transact`]) and versioned records ([`record`]).
+//! ([`Store::transact`]) and versioned records ([`record`]). The [`changes`] feed tells a
+//! process's caches about writes, its own and (on PostgreSQL) other replicas'.
 
+pub mod changes;
 mod error;
 mod flush;
 mod leader;
@@ -17,6 +19,7 @@ mod sled_store;
 mod store;
 pub mod suite;
 
+pub use changes::{Change, ChangeFeed};
 pub use error::StoreError;
 pub use leader::{Leadership, Solo};
 pub use mem::MemStore;
@@ -39,6 +42,15 @@ pub trait Tx {
     fn put(&mut self, tree: &str, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
     /// Removes `key` from `tree`; removing a missing key is not an error.
     fn delete(&mut self, tree: &str, key: &[u8]) -> Result<(), StoreError>;
+
+    /// Tells the other processes sharing the store that `keys` of `tree` changed, if and only
+    /// if this transaction commits ([`Store::transact`] calls it for watched writes: see
+    /// [`changes`]). An engine only one process uses has nobody to tell: the default does
+    /// nothing.
+    fn announce(&mut self, tree: &str, keys: &[Vec<u8>]) -> Result<(), StoreError> {
+        let _ = (tree, keys);
+        Ok(())
+    }
 }
 
 /// The transaction body handed to [`KvStore::transaction`]: returns `true` to commit and
@@ -85,5 +97,12 @@ pub trait KvStore: Send + Sync + std::fmt::Debug {
     fn leadership(&self, name: &str) -> Result<Box<dyn Leadership>, StoreError> {
         let _ = name;
         Ok(Box::new(Solo))
+    }
+
+    /// Starts delivering other processes' announcements ([`Tx::announce`]) to `feed`, in
+    /// the background and for as long as the engine lives, within the staleness bound
+    /// documented in [`changes`]. Embedded engines serve one process: nothing to follow.
+    fn follow(&self, feed: std::sync::Arc<ChangeFeed>) {
+        let _ = feed;
     }
 }

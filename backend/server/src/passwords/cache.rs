@@ -106,6 +106,11 @@ impl VerifiedCache {
         self.lock().remove(&principal);
     }
 
+    /// Drops everything remembered.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     /// Principals remembered, for tests.
     pub fn len(&self) -> usize {
         self.lock().len()

@@ -62,6 +62,13 @@ impl Bridge {
     }
 }
 
+impl Bridge {
+    /// Runs `fut` in the background on the private runtime, until it ends or the engine goes.
+    pub(crate) fn spawn(&self, fut: impl Future<Output = ()> + Send + 'static) {
+        drop(self.handle().spawn(fut));
+    }
+}
+
 impl Drop for Bridge {
     fn drop(&mut self) {
         // Dropping a runtime inside an async context panics; shutting it down in the

@@ -25,12 +25,17 @@
 //! the connect and pool timeouts; the pool drops closed connections and opens new ones, so
 //! the engine recovers by itself when the database is back.
 //!
+//! # Change feed
+//! Announced writes bump a per-tree version and `NOTIFY` in the writing transaction, and
+//! [`KvStore::follow`] keeps a `LISTEN` session per replica: see [`follow`].
+//!
 //! # Sync seam
 //! See [`bridge`] for how the synchronous trait drives the asynchronous client safely from any
 //! thread.
 
 mod bridge;
 mod errors;
+mod follow;
 mod leader;
 mod schema;
 mod tx;
@@ -40,12 +45,14 @@ mod cluster;
 #[cfg(test)]
 mod tests;
 
-use crate::{Entries, KvStore, StoreError, TxBody};
+use crate::{ChangeFeed, Entries, KvStore, StoreError, TxBody};
 use bridge::{blocking, Bridge};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use errors::classify;
 use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::{Config, NoTls};
@@ -81,6 +88,8 @@ pub struct PgStore {
     config: Config,
     /// `postgres://user@host:port/dbname`, without the password: for logs and Debug.
     target: String,
+    /// Random name of this engine in change notices ([`follow`]).
+    origin: String,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -166,11 +175,14 @@ impl PgStore {
             .build()
             .map_err(|e| StoreError::Engine(format!("building the PostgreSQL pool: {e}")))?;
         tracing::info!(%target, pool_size, migrated, schema_version = schema::CURRENT, "PostgreSQL store is ready");
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
         Ok(Self {
             bridge,
             pool,
             config,
             target,
+            origin: format!("{:016x}", h.finish()),
         })
     }
 
@@ -331,7 +343,7 @@ impl KvStore for PgStore {
     }
 
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
-        blocking(|| tx::run(&self.bridge, &self.pool, body))
+        blocking(|| tx::run(&self.bridge, &self.pool, &self.origin, body))
     }
 
     /// Nothing to do: every commit was acknowledged with `synchronous_commit` on, so it is in
@@ -351,5 +363,11 @@ impl KvStore for PgStore {
             self.config.clone(),
             name,
         )?))
+    }
+
+    /// A `LISTEN` session with a version check, on the engine's runtime ([`follow`]).
+    fn follow(&self, feed: Arc<ChangeFeed>) {
+        self.bridge
+            .spawn(follow::run(self.config.clone(), self.origin.clone(), feed));
     }
 }

@@ -25,6 +25,12 @@ const MIGRATIONS: &[&str] = &[
         value bytea NOT NULL,
         PRIMARY KEY (tree, key)
     )"#,
+    // 2: per-tree change versions, bumped by every transaction that announces a change of the
+    // tree (see `follow`): followers compare them with the notices they heard.
+    r#"CREATE TABLE ironbrick_tree_versions (
+        tree text COLLATE "C" PRIMARY KEY,
+        version bigint NOT NULL
+    )"#,
 ];
 
 /// The schema version this binary writes.

@@ -2,8 +2,8 @@
 
 use super::cluster::TempCluster;
 use super::{successor, PgStore};
-use crate::{KvStore, MemStore, StoreError};
-use std::sync::Arc;
+use crate::{Change, KvStore, MemStore, Store, StoreError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -204,7 +204,7 @@ fn migrates_once_hides_secrets_and_survives_restarts() {
     }
     assert_eq!(
         pg.psql("shared", "SELECT count(*) FROM ironbrick_schema_version"),
-        "1"
+        super::schema::CURRENT.to_string()
     );
     pg.psql(
         "shared",
@@ -364,4 +364,181 @@ fn one_replica_leads_and_another_takes_over() {
         "the killed leader still thinks it leads"
     );
     assert!(!la.try_lead().unwrap());
+}
+
+/// What a store's subscribers received.
+type Heard = Arc<Mutex<Vec<Change>>>;
+
+/// A store over `url` watching tree `conf`, with what its feed publishes.
+fn watching(url: &str) -> (Store, Heard) {
+    let store = Store::new(Arc::new(PgStore::connect(url, 2).expect("connect")));
+    let heard = Heard::default();
+    let sink = heard.clone();
+    store
+        .changes()
+        .subscribe(move |c| sink.lock().unwrap().push(c.clone()));
+    store.watch(|tree, _| tree == "conf");
+    (store, heard)
+}
+
+/// Waits until `count` change sessions have read their baseline (they listen).
+fn listening(pg: &TempCluster, db: &str, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let n = pg.psql(
+            db,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE '% changes %' \
+             AND query LIKE 'SELECT tree, version%'",
+        );
+        if n == count.to_string() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{n} change sessions listen, not {count}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits at most `within` for `heard` to hold a change `wanted` accepts; returns how long it
+/// took.
+fn hears(heard: &Heard, within: Duration, wanted: impl Fn(&Change) -> bool) -> Duration {
+    let started = Instant::now();
+    loop {
+        if heard.lock().unwrap().iter().any(&wanted) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < within,
+            "not heard within {within:?}: {:?}",
+            heard.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn key(k: &[u8]) -> Change {
+    Change::Key {
+        tree: "conf".into(),
+        key: k.to_vec(),
+    }
+}
+
+/// Two replicas: a committed watched write reaches the other one's subscribers as a notice;
+/// an aborted one or an unwatched one does not; a lost notice is caught by the version check;
+/// a killed session flushes everything and is replaced; racing announcers all get through.
+#[test]
+fn replicas_hear_each_others_changes() {
+    let pg = TempCluster::start();
+    let url = pg.create_database("feed");
+    let (a, heard_a) = watching(&url);
+    let (b, heard_b) = watching(&url);
+    listening(&pg, "feed", 2);
+    heard_a.lock().unwrap().clear();
+    heard_b.lock().unwrap().clear();
+
+    a.transact(|tx| tx.put("conf", b"k1", b"v"))
+        .expect("commit");
+    assert_eq!(
+        heard_a
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| **c == key(b"k1"))
+            .count(),
+        1,
+        "the writer publishes at commit"
+    );
+    let took = hears(&heard_b, Duration::from_secs(1), |c| *c == key(b"k1"));
+    eprintln!("a notice took {took:?}");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        heard_a
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| **c == key(b"k1"))
+            .count(),
+        1,
+        "the writer does not publish its own notice again"
+    );
+
+    // Aborted and unwatched writes announce nothing.
+    let aborted: Result<(), StoreError> = a.transact(|tx| {
+        tx.put("conf", b"k2", b"v")?;
+        Err(StoreError::Conflict)
+    });
+    assert!(aborted.is_err());
+    a.transact(|tx| tx.put("other", b"k3", b"v"))
+        .expect("commit");
+    a.transact(|tx| tx.put("conf", b"k4", b"v"))
+        .expect("commit");
+    hears(&heard_b, Duration::from_secs(1), |c| *c == key(b"k4"));
+    assert!(
+        !heard_b
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|c| *c == key(b"k2") || matches!(c, Change::Key { tree, .. } if tree == "other")),
+        "{:?}",
+        heard_b.lock().unwrap()
+    );
+
+    // A change whose notice never came (only its version moved): the version check.
+    heard_b.lock().unwrap().clear();
+    pg.psql(
+        "feed",
+        "UPDATE ironbrick_tree_versions SET version = version + 1 WHERE tree = 'conf'",
+    );
+    let took = hears(&heard_b, Duration::from_secs(1), |c| {
+        *c == Change::Tree("conf".into())
+    });
+    eprintln!("the version check took {took:?}");
+
+    // Killed sessions: everything is flushed, new sessions listen, notices flow again.
+    heard_b.lock().unwrap().clear();
+    let killed = pg.psql(
+        "feed",
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE application_name LIKE '% changes %'",
+    );
+    assert_eq!(killed, "2");
+    hears(&heard_b, Duration::from_secs(1), |c| *c == Change::All);
+    listening(&pg, "feed", 2);
+    a.transact(|tx| tx.put("conf", b"k5", b"v"))
+        .expect("commit");
+    hears(&heard_b, Duration::from_secs(1), |c| *c == key(b"k5"));
+
+    // Writers racing on one tree's version: every transaction commits (conflicts are
+    // retried) and every key is heard on the other side.
+    heard_a.lock().unwrap().clear();
+    let writers: Vec<_> = (0..4u8)
+        .map(|i| {
+            let b = b.clone();
+            std::thread::spawn(move || {
+                for j in 0..5u8 {
+                    b.transact(|tx| tx.put("conf", &[b'r', i, j], b"v"))
+                        .expect("racing commit");
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    for i in 0..4u8 {
+        for j in 0..5u8 {
+            hears(&heard_a, Duration::from_secs(1), |c| {
+                *c == key(&[b'r', i, j])
+            });
+        }
+    }
+    assert_eq!(
+        pg.psql(
+            "feed",
+            "SELECT version FROM ironbrick_tree_versions WHERE tree = 'conf'"
+        ),
+        "24"
+    );
 }

@@ -20,10 +20,17 @@ const DELETE: &str = "DELETE FROM ironbrick_kv WHERE tree = $1 AND key = $2";
 
 /// Runs `body` in a serializable transaction, again after a back-off on each serialization
 /// failure or deadlock, at most [`MAX_ATTEMPTS`] times. Blocks the calling thread.
-pub(crate) fn run(bridge: &Bridge, pool: &Pool, body: &TxBody<'_>) -> Result<bool, StoreError> {
+///
+/// `origin` names this process in the notices of [`Tx::announce`] ([`super::follow`]).
+pub(crate) fn run(
+    bridge: &Bridge,
+    pool: &Pool,
+    origin: &str,
+    body: &TxBody<'_>,
+) -> Result<bool, StoreError> {
     let mut attempt = 1;
     loop {
-        match once(bridge, pool, body) {
+        match once(bridge, pool, origin, body) {
             Err(StoreError::Conflict) if attempt < MAX_ATTEMPTS => {
                 std::thread::sleep(backoff(attempt));
                 attempt += 1;
@@ -45,8 +52,8 @@ fn backoff(attempt: u32) -> Duration {
     full / 2 + full / 2 * jitter / 1000
 }
 
-fn once(bridge: &Bridge, pool: &Pool, body: &TxBody<'_>) -> Result<bool, StoreError> {
-    let mut tx = begin(bridge, pool)?;
+fn once(bridge: &Bridge, pool: &Pool, origin: &str, body: &TxBody<'_>) -> Result<bool, StoreError> {
+    let mut tx = begin(bridge, pool, origin)?;
     let commit = body(&mut tx);
     if let Some(failure) = tx.failure.take() {
         tx.end("ROLLBACK").ok();
@@ -67,7 +74,7 @@ fn once(bridge: &Bridge, pool: &Pool, body: &TxBody<'_>) -> Result<bool, StoreEr
 /// Takes a pooled connection and opens a serializable transaction on it. Nothing has happened
 /// yet, so when BEGIN fails because the pooled connection was lost (the server restarted since),
 /// it is tried once more on a fresh connection.
-fn begin<'a>(bridge: &'a Bridge, pool: &Pool) -> Result<PgTx<'a>, StoreError> {
+fn begin<'a>(bridge: &'a Bridge, pool: &Pool, origin: &'a str) -> Result<PgTx<'a>, StoreError> {
     let mut retried = false;
     loop {
         let pool = pool.clone();
@@ -76,6 +83,7 @@ fn begin<'a>(bridge: &'a Bridge, pool: &Pool) -> Result<PgTx<'a>, StoreError> {
             bridge,
             lease: Some(Lease::new(client)),
             failure: None,
+            origin,
         };
         match tx.round(Op::Batch("BEGIN ISOLATION LEVEL SERIALIZABLE")) {
             Ok(_) => return Ok(tx),
@@ -124,6 +132,8 @@ enum Op {
     Get(String, Vec<u8>),
     Put(String, Vec<u8>, Vec<u8>),
     Delete(String, Vec<u8>),
+    /// Bump the tree's version and queue its notice (`origin`, tree, keys).
+    Announce(String, String, Vec<Vec<u8>>),
 }
 
 async fn perform(c: &Object, op: Op) -> Result<Option<Vec<u8>>, tokio_postgres::Error> {
@@ -141,6 +151,15 @@ async fn perform(c: &Object, op: Op) -> Result<Option<Vec<u8>>, tokio_postgres::
             let st = c.prepare_cached(DELETE).await?;
             c.execute(&st, &[&tree, &key]).await.map(|_| None)
         }
+        Op::Announce(origin, tree, keys) => {
+            let st = c.prepare_cached(super::follow::BUMP).await?;
+            let version: i64 = c.query_one(&st, &[&tree]).await?.get(0);
+            let notice = super::follow::notice(&origin, &tree, version, &keys);
+            let st = c.prepare_cached(super::follow::NOTIFY).await?;
+            c.execute(&st, &[&super::follow::CHANNEL, &notice])
+                .await
+                .map(|_| None)
+        }
     }
 }
 
@@ -152,6 +171,8 @@ struct PgTx<'a> {
     /// `None` only after the private runtime dropped an operation (with the connection).
     lease: Option<Lease>,
     failure: Option<StoreError>,
+    /// This process, in notices.
+    origin: &'a str,
 }
 
 impl PgTx<'_> {
@@ -202,6 +223,17 @@ impl Tx for PgTx<'_> {
     fn delete(&mut self, tree: &str, key: &[u8]) -> Result<(), StoreError> {
         self.call(Op::Delete(tree.to_string(), key.to_vec()))
             .map(drop)
+    }
+
+    /// Bumps the tree's row in `ironbrick_tree_versions` and queues a `NOTIFY`, which
+    /// PostgreSQL sends only when the transaction commits ([`super::follow`]).
+    fn announce(&mut self, tree: &str, keys: &[Vec<u8>]) -> Result<(), StoreError> {
+        self.call(Op::Announce(
+            self.origin.to_string(),
+            tree.to_string(),
+            keys.to_vec(),
+        ))
+        .map(drop)
     }
 }
 
