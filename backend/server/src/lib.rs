@@ -19,6 +19,8 @@ pub mod ids;
 pub mod json;
 pub mod key_store;
 pub mod keys;
+pub mod limits;
+pub mod listen;
 pub mod model;
 pub mod oauth;
 pub mod passwords;
