@@ -105,25 +105,32 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let (http, app, mut stop, open) = (http.clone(), app.clone(), stop_rx.clone(), open_rx.clone());
+        let (http, app, mut stop, open) =
+            (http.clone(), app.clone(), stop_rx.clone(), open_rx.clone());
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let mut req = req.map(|b| Body::new(DeadlineBody::new(Body::new(b), body_timeout)));
-                match &peer {
-                    Peer::Plain(addr) => {
-                        req.extensions_mut().insert(ConnectInfo(*addr));
+            let service =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let mut req =
+                        req.map(|b| Body::new(DeadlineBody::new(Body::new(b), body_timeout)));
+                    match &peer {
+                        Peer::Plain(addr) => {
+                            req.extensions_mut().insert(ConnectInfo(*addr));
+                        }
+                        Peer::Proxy(origin) => {
+                            req.extensions_mut().insert(ConnectInfo(origin.clone()));
+                        }
                     }
-                    Peer::Proxy(origin) => {
-                        req.extensions_mut().insert(ConnectInfo(origin.clone()));
-                    }
-                }
-                app.clone().oneshot(req)
-            });
+                    app.clone().oneshot(req)
+                });
             let conn = http.serve_connection(TokioIo::new(stream), service);
             tokio::pin!(conn);
+            // The watch guard is dropped inside this future, never held across an await.
+            let stopping = async move {
+                let _ = stop.wait_for(|stopping| *stopping).await;
+            };
             let result = tokio::select! {
                 r = conn.as_mut() => r,
-                _ = stop.wait_for(|stopping| *stopping) => {
+                () = stopping => {
                     conn.as_mut().graceful_shutdown();
                     conn.await
                 }

@@ -2,6 +2,8 @@
 //! answered 500 DATA_LOSS (never its plaintext, never a key), counted on /metrics, and recorded
 //! in the audit log; untouched objects still read.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use base64::Engine;
@@ -31,7 +33,10 @@ fn tamper(s: &Server, tree: &str, needle: &str, change: impl Fn(&mut Vec<u8>)) {
         store.transact(|tx| tx.put(tree, &key, &value)).unwrap();
         hit += 1;
     }
-    assert_eq!(hit, 1, "exactly one stored record of {tree} matches {needle:?}");
+    assert_eq!(
+        hit, 1,
+        "exactly one stored record of {tree} matches {needle:?}"
+    );
 }
 
 /// The secret record's base64 `sealed` field, one bit flipped (the record is a version byte

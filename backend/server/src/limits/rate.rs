@@ -209,7 +209,11 @@ mod tests {
         for k in 0..5000 {
             let _ = l.acquire(&k, t0);
         }
-        assert_eq!(l.keys(), 5000, "every bucket is a token short: all are kept");
+        assert_eq!(
+            l.keys(),
+            5000,
+            "every bucket is a token short: all are kept"
+        );
         // A second later all of them are full again, so the next sweep (once the map has
         // doubled since the last one) drops them and keeps only the keys in use.
         let later = t0 + Duration::from_secs(1);
