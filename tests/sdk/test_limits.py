@@ -12,6 +12,7 @@ import uuid
 import pytest
 import requests
 from databricks.sdk import AccountClient, WorkspaceClient
+from databricks.sdk.core import Config
 from databricks.sdk.errors import TooManyRequests
 from databricks.sdk.service import iam
 
@@ -86,7 +87,8 @@ def test_a_principal_over_its_rate_gets_429_and_another_principal_does_not(start
         assert account_get(b, bot_token).status_code == 200
 
     # The SDK raises its typed error (after retrying for as long as it is allowed to).
-    impatient = AccountClient(host=b.host, account_id=b.account_id, token=b.token, retry_timeout_seconds=1)
+    impatient = AccountClient(config=Config(host=b.host, account_id=b.account_id, token=b.token,
+                                            retry_timeout_seconds=1))
     with pytest.raises(TimeoutError) as timed_out:
         list(impatient.workspaces.list())
     cause = timed_out.value.__cause__

@@ -11,8 +11,9 @@
 //! - **Per client address, for requests that fail authentication** ([`by_client_ip`]): every
 //!   401 answer (a bad token, a wrong password, an OAuth client that fails to authenticate at
 //!   the token endpoint) takes a token from the address's bucket (`--ip-rate-limit`,
-//!   `--ip-rate-limit-burst`); while the bucket is empty, every request from that address is
-//!   answered 429 before any work is done, which sheds a credential-guessing flood cheaply.
+//!   `--ip-rate-limit-burst`); while the bucket is empty, every request from that address
+//!   (but `/healthz` and `/metrics`) is answered 429 before any work is done, which sheds a
+//!   credential-guessing flood cheaply.
 //!   IPv6 clients are keyed by their /64.
 //!
 //! Over a limit the answer is Databricks': 429 with `Retry-After` in whole seconds and
@@ -156,6 +157,10 @@ pub async fn by_client_ip(State(state): State<AppState>, req: Request, next: Nex
     let Some(l) = &limiters.addresses else {
         return next.run(req).await;
     };
+    // Health checks and metrics stay reachable during a flood (operators need them most then).
+    if matches!(req.uri().path(), "/healthz" | "/metrics") {
+        return next.run(req).await;
+    }
     let key = address_key(
         req.extensions()
             .get::<ClientIp>()
