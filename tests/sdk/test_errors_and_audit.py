@@ -23,8 +23,9 @@ def test_wrong_shape_is_invalid_parameter(backend):
 
 
 def test_oversized_body(backend):
+    # one byte over the default --max-body-bytes (16 MiB)
     r = requests.post(f"{backend.host}/api/2.0/accounts/{backend.account_id}/credentials",
-                      data="x" * (2 * 1024 * 1024), headers={**auth(backend), "Content-Type": "application/json"})
+                      data="x" * (16 * 1024 * 1024 + 1), headers={**auth(backend), "Content-Type": "application/json"})
     assert r.status_code == 413 and r.json()["error_code"] == "REQUEST_LIMIT_EXCEEDED"
 
 

@@ -39,7 +39,8 @@ pub enum ErrorCode {
     ResourceAlreadyExists,
     /// 409: the object is in use by another object.
     ResourceConflict,
-    /// 413: the request body exceeds the size limit.
+    /// 413: the request body (or, with 431, its header) exceeds the size limit; also the code of
+    /// 429 answers to throttled callers, which carry `Retry-After` (see the server's limits).
     RequestLimitExceeded,
     /// 405: the HTTP method is not supported on this path.
     MethodNotAllowed,
@@ -47,6 +48,13 @@ pub enum ErrorCode {
     TemporarilyUnavailable,
     /// 500: an internal error; details are logged on the server, never sent.
     InternalError,
+    /// 500: data the server holds is corrupt or lost (gRPC's DATA_LOSS, "unrecoverable data
+    /// loss or corruption", which Google's canonical codes and Databricks answer as 500; the
+    /// SDKs raise `DataLoss`, a subclass of `InternalError`). Ironbrick answers it when a
+    /// stored ciphertext fails authentication: the fault is in the server's data at rest, not
+    /// in the request, so unlike AWS KMS's `InvalidCiphertextException` (400, for ciphertext
+    /// the caller sent) it is not a client error.
+    DataLoss,
 }
 
 impl ErrorCode {
@@ -68,6 +76,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::TemporarilyUnavailable => "TEMPORARILY_UNAVAILABLE",
             Self::InternalError => "INTERNAL_ERROR",
+            Self::DataLoss => "DATA_LOSS",
         }
     }
 
@@ -85,7 +94,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::ResourceAlreadyExists | Self::ResourceConflict => 409,
             Self::RequestLimitExceeded => 413,
-            Self::InternalError => 500,
+            Self::InternalError | Self::DataLoss => 500,
             Self::TemporarilyUnavailable => 503,
         }
     }
@@ -96,7 +105,7 @@ impl ErrorCode {
     }
 }
 
-const ALL: [ErrorCode; 15] = [
+const ALL: [ErrorCode; 16] = [
     ErrorCode::InvalidParameterValue,
     ErrorCode::MalformedRequest,
     ErrorCode::QuotaExceeded,
@@ -112,6 +121,7 @@ const ALL: [ErrorCode; 15] = [
     ErrorCode::MethodNotAllowed,
     ErrorCode::TemporarilyUnavailable,
     ErrorCode::InternalError,
+    ErrorCode::DataLoss,
 ];
 
 #[cfg(test)]

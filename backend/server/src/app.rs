@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{account, audit, auth, client_ip, hosts, workspace};
+use crate::{account, audit, auth, client_ip, hosts, limits, workspace};
 use axum::extract::{DefaultBodyLimit, OriginalUri, State};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
@@ -11,10 +11,8 @@ use ironbrick_api::account::HostMetadata;
 use ironbrick_api::ErrorCode;
 use std::collections::HashMap;
 use tower::ServiceExt;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
-
-/// Largest accepted request body.
-pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The whole application over `state`. With a workspace domain, requests to workspace hosts
 /// are rewritten to the path form before routing (see [`crate::hosts`]).
@@ -28,6 +26,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 fn path_routes(state: AppState) -> Router {
+    let max_body = state.limits().max_body_bytes;
     let account_api =
         account::routes().route_layer(from_fn_with_state(state.clone(), auth::account));
     let workspace_api =
@@ -48,10 +47,15 @@ fn path_routes(state: AppState) -> Router {
         .nest("/w/{workspace_id}/api/2.1", workspace_api_2_1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(RequestBodyLimitLayer::new(max_body))
         .layer(from_fn(databricks_errors))
+        .layer(from_fn_with_state(state.clone(), limits::header_size))
         .layer(from_fn(hosts::refuse_unknown))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(max_body))
         .layer(from_fn_with_state(state.clone(), audit::record))
+        // Outside the audit layer: refusals of a flooding address are counted, not audited
+        // (a store write per refused request would amplify the flood).
+        .layer(from_fn_with_state(state.clone(), limits::by_client_ip))
         .layer(from_fn_with_state(state.clone(), client_ip::resolve))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -84,7 +88,12 @@ async fn metrics(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
-        state.vault().envelope().metrics().render(),
+        format!(
+            "{}{}{}",
+            state.vault().envelope().metrics().render(),
+            state.vault().render_metrics(),
+            state.limiters().render()
+        ),
     )
 }
 
@@ -113,7 +122,7 @@ async fn databricks_errors(
         403 => ErrorCode::PermissionDenied,
         404 => ErrorCode::EndpointNotFound,
         405 => ErrorCode::MethodNotAllowed,
-        413 | 429 => ErrorCode::RequestLimitExceeded,
+        413 | 429 | 431 => ErrorCode::RequestLimitExceeded,
         503 => ErrorCode::TemporarilyUnavailable,
         s if s >= 500 => ErrorCode::InternalError,
         _ => ErrorCode::InvalidParameterValue,

@@ -1,4 +1,5 @@
-//! The append-only audit log: every mutating request and every denied or throttled request.
+//! The append-only audit log: every mutating request, every denied or throttled request, and
+//! every request that found stored data corrupt (`DATA_LOSS`).
 //!
 //! Entries are keyed by a big-endian sequence number in their own tree; nothing in the server
 //! deletes or rewrites them. Bodies, tokens and secret values are never recorded: parameters
@@ -227,7 +228,10 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     let resp = next.run(req).await;
     let status = resp.status().as_u16();
     let mutating = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if mutating || matches!(status, 401 | 403 | 429) {
+    // Reads are recorded when refused, and when they found stored data corrupt (DATA_LOSS:
+    // a possible tampering, see crate::vault).
+    let corrupt = resp.extensions().get::<ErrorCode>() == Some(&ErrorCode::DataLoss);
+    if mutating || corrupt || matches!(status, 401 | 403 | 429) {
         let actor = resp.extensions().get::<Actor>();
         let entry = AuditRecord {
             seq: 0,

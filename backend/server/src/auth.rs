@@ -13,12 +13,11 @@ use crate::repo::{self, trees, ws_key};
 use crate::state::AppState;
 use crate::tokens;
 use axum::extract::{MatchedPath, Path, Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use base64::Engine;
-use ironbrick_api::{ErrorBody, ErrorCode};
+use ironbrick_api::ErrorCode;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -145,23 +144,7 @@ impl Refusal {
 
 /// 429 REQUEST_LIMIT_EXCEEDED with `Retry-After: secs`.
 fn throttled(error: &ApiError, secs: u64) -> Response {
-    let message = match error {
-        ApiError::Client { message, .. } => message.clone(),
-        ApiError::Internal(_) => String::new(),
-    };
-    let code = ErrorCode::RequestLimitExceeded;
-    let body = ErrorBody {
-        error_code: code.as_str().to_string(),
-        message,
-    };
-    let mut resp = (
-        StatusCode::TOO_MANY_REQUESTS,
-        [(header::RETRY_AFTER, secs.to_string())],
-        Json(body),
-    )
-        .into_response();
-    resp.extensions_mut().insert(code);
-    resp
+    crate::error::throttled(error.message().to_string(), secs)
 }
 
 const MISSING: &str =
@@ -183,21 +166,45 @@ pub async fn authenticate(
         .map_err(|_| ApiError::unauthenticated(MISSING))?;
     let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
     let rest = rest.trim();
-    if scheme.eq_ignore_ascii_case("Bearer") && !rest.is_empty() {
+    let who = if scheme.eq_ignore_ascii_case("Bearer") && !rest.is_empty() {
         let token = tokens::authenticate(state.store(), rest)?;
-        return Ok(Authenticated {
+        Authenticated {
             owner: token.owner.clone(),
             credential: Credential::Token(Box::new(token)),
-        });
-    }
-    if scheme.eq_ignore_ascii_case("Basic") && !rest.is_empty() {
+        }
+    } else if scheme.eq_ignore_ascii_case("Basic") && !rest.is_empty() {
         let (user, password) = basic(rest)?;
-        return sign_in(state, &user, password, client_ip).await;
-    }
-    Err(ApiError::unauthenticated(
-        "Malformed Authorization header: expected Bearer <token> or Basic <user:password>.",
-    )
-    .into())
+        sign_in(state, &user, password, client_ip).await?
+    } else {
+        return Err(ApiError::unauthenticated(
+            "Malformed Authorization header: expected Bearer <token> or Basic <user:password>.",
+        )
+        .into());
+    };
+    throttle(state, &who)?;
+    Ok(who)
+}
+
+/// The per-principal rate limit ([`crate::limits`]): a token from the caller's bucket, or 429
+/// with `Retry-After`.
+fn throttle(state: &AppState, who: &Authenticated) -> Result<(), Refusal> {
+    state
+        .limiters()
+        .admit_principal(who.owner.id)
+        .map_err(|wait| {
+            let secs = crate::limits::rate::retry_after_secs(wait);
+            Refusal {
+                error: ApiError::new(
+                    ErrorCode::RequestLimitExceeded,
+                    format!(
+                        "Too many requests from {}; retry in {secs} seconds.",
+                        who.owner.name
+                    ),
+                ),
+                actor: Some((who.owner.name.clone(), who.owner.id)),
+                retry_after: Some(secs),
+            }
+        })
 }
 
 /// Decodes HTTP Basic credentials.

@@ -187,4 +187,76 @@ pub struct ServeArgs {
     /// machines: the state moves on by the clock).
     #[arg(long, env = "IRONBRICK_CLUSTER_TRANSITION", default_value = "1s", value_parser = humantime::parse_duration)]
     pub cluster_transition: Duration,
+
+    /// Requests a second each principal may make (token bucket refill rate), whatever its
+    /// credential; over it the answer is 429 REQUEST_LIMIT_EXCEEDED with Retry-After. 0: off.
+    #[arg(long, env = "IRONBRICK_RATE_LIMIT", default_value_t = 1000.0, value_parser = non_negative)]
+    pub rate_limit: f64,
+
+    /// Requests a principal may make at once after a quiet spell (token bucket size).
+    #[arg(long, env = "IRONBRICK_RATE_LIMIT_BURST", default_value_t = 2000)]
+    pub rate_limit_burst: u32,
+
+    /// Failed authentications (401 answers) a second per client address (IPv6: per /64); while
+    /// an address is over it, all its requests are answered 429. 0: off.
+    #[arg(long, env = "IRONBRICK_IP_RATE_LIMIT", default_value_t = 100.0, value_parser = non_negative)]
+    pub ip_rate_limit: f64,
+
+    /// Failed authentications a client address may make at once.
+    #[arg(long, env = "IRONBRICK_IP_RATE_LIMIT_BURST", default_value_t = 200)]
+    pub ip_rate_limit_burst: u32,
+
+    /// Largest request body in bytes (413 REQUEST_LIMIT_EXCEEDED above it). The default, 16 MiB,
+    /// takes a 10 MB notebook import base64-encoded in JSON.
+    #[arg(long, env = "IRONBRICK_MAX_BODY_BYTES", default_value_t = crate::limits::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+
+    /// Largest total of request header lines in bytes (431 REQUEST_LIMIT_EXCEEDED above it; a
+    /// request head over twice this is refused by the HTTP layer itself: 431, empty body).
+    #[arg(long, env = "IRONBRICK_MAX_HEADER_BYTES", default_value_t = crate::limits::DEFAULT_MAX_HEADER_BYTES)]
+    pub max_header_bytes: usize,
+
+    /// How long a client may take to send a request's head; a connection waiting longer for
+    /// one (a slow client, or a kept-alive connection idle between requests) is closed.
+    #[arg(long, env = "IRONBRICK_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// How long a client may take to send a request's body, from the end of its head.
+    #[arg(long, env = "IRONBRICK_BODY_READ_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub body_read_timeout: Duration,
+
+    /// Connections served at once; while that many are open, further ones wait in the listen
+    /// backlog until one closes. Capped by the open-file limit (raised to its hard limit at
+    /// start).
+    #[arg(long, env = "IRONBRICK_MAX_CONNECTIONS", default_value_t = 16_384)]
+    pub max_connections: usize,
+}
+
+fn non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v >= 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("{s:?} is not a non-negative number")),
+    }
+}
+
+impl ServeArgs {
+    /// The request limits these flags set.
+    pub fn limits(&self) -> crate::limits::Limits {
+        use crate::limits::rate::Rate;
+        crate::limits::Limits {
+            principal_rate: Rate {
+                per_second: self.rate_limit,
+                burst: self.rate_limit_burst,
+            },
+            ip_rate: Rate {
+                per_second: self.ip_rate_limit,
+                burst: self.ip_rate_limit_burst,
+            },
+            max_body_bytes: self.max_body_bytes,
+            max_header_bytes: self.max_header_bytes.max(1024),
+            header_read_timeout: self.header_read_timeout,
+            body_read_timeout: self.body_read_timeout,
+            max_connections: self.max_connections.max(1),
+        }
+    }
 }

@@ -96,6 +96,34 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The answer with `status` instead of the code's own (431 for oversized headers, whose
+    /// code is REQUEST_LIMIT_EXCEEDED like 413's).
+    pub fn into_response_with_status(self, status: StatusCode) -> Response {
+        let mut resp = self.into_response();
+        *resp.status_mut() = status;
+        resp
+    }
+}
+
+/// 429 REQUEST_LIMIT_EXCEEDED with `Retry-After: secs` (whole seconds), as Databricks throttles:
+/// the SDKs raise `TooManyRequests` and retry after that long.
+pub fn throttled(message: String, secs: u64) -> Response {
+    let code = ErrorCode::RequestLimitExceeded;
+    let body = ErrorBody {
+        error_code: code.as_str().to_string(),
+        message,
+    };
+    let mut resp = (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(axum::http::header::RETRY_AFTER, secs.to_string())],
+        Json(body),
+    )
+        .into_response();
+    resp.extensions_mut().insert(code);
+    resp
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (code, message) = match self {

@@ -20,6 +20,8 @@ pub mod invalidation;
 pub mod json;
 pub mod key_store;
 pub mod keys;
+pub mod limits;
+pub mod listen;
 pub mod model;
 pub mod oauth;
 pub mod passwords;

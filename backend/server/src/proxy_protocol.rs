@@ -10,12 +10,12 @@
 //! sends nothing holds up no one else.
 
 use ipnet::IpNet;
-use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 /// AWS's TLV type, and the subtype carrying the VPC endpoint id.
 const PP2_TYPE_AWS: u8 = 0xEA;
@@ -190,26 +190,38 @@ async fn read_origin(
 }
 
 /// A TCP listener that reads PROXY headers.
+///
+/// Each connection takes a permit from the server's connection limit before it is accepted
+/// ([`crate::listen`]), and holds it while its header is read and while it is served.
 #[derive(Debug)]
 pub struct ProxyListener {
-    local: SocketAddr,
-    accepted: mpsc::Receiver<(TcpStream, Origin)>,
+    accepted: mpsc::Receiver<(TcpStream, Origin, OwnedSemaphorePermit)>,
 }
 
 impl ProxyListener {
-    /// Accepts on `listener`, trusting headers from `trusted` peers only.
-    pub fn new(listener: TcpListener, trusted: Vec<IpNet>) -> io::Result<Self> {
-        let local = listener.local_addr()?;
+    /// Accepts on `listener`, trusting headers from `trusted` peers only, one connection per
+    /// permit of `permits`.
+    pub fn new(listener: TcpListener, trusted: Vec<IpNet>, permits: Arc<Semaphore>) -> Self {
         let (tx, accepted) = mpsc::channel(256);
         tokio::spawn(async move {
             loop {
-                let (mut stream, peer) = match listener.accept().await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
+                let permit = tokio::select! {
+                    p = permits.clone().acquire_owned() => match p {
+                        Ok(p) => p,
+                        Err(_) => return,
+                    },
+                    () = tx.closed() => return,
+                };
+                let (mut stream, peer) = tokio::select! {
+                    c = listener.accept() => match c {
+                        Ok(c) => c,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    },
+                    () = tx.closed() => return,
                 };
                 let (sender, trusted) = (tx.clone(), trusted.clone());
                 tokio::spawn(async move {
@@ -220,46 +232,21 @@ impl ProxyListener {
                     .await;
                     match read {
                         Ok(Ok(origin)) => {
-                            let _ = sender.send((stream, origin)).await;
+                            let _ = sender.send((stream, origin, permit)).await;
                         }
                         Ok(Err(why)) => tracing::warn!(%peer, %why, "connection refused"),
                         Err(_) => tracing::warn!(%peer, "no request within the header deadline"),
                     }
                 });
-                if tx.is_closed() {
-                    return;
-                }
             }
         });
-        Ok(Self { local, accepted })
-    }
-}
-
-impl axum::serve::Listener for ProxyListener {
-    type Io = TcpStream;
-    type Addr = Origin;
-
-    async fn accept(&mut self) -> (TcpStream, Origin) {
-        match self.accepted.recv().await {
-            Some(c) => c,
-            None => std::future::pending().await,
-        }
+        Self { accepted }
     }
 
-    fn local_addr(&self) -> io::Result<Origin> {
-        Ok(Origin {
-            peer: self.local,
-            client: self.local,
-            vpc_endpoint: None,
-        })
-    }
-}
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, ProxyListener>>
-    for Origin
-{
-    fn connect_info(stream: axum::serve::IncomingStream<'_, ProxyListener>) -> Self {
-        stream.remote_addr().clone()
+    /// The next connection whose header (if any) was read, with its origin and permit; `None`
+    /// once the listener has stopped.
+    pub async fn accept(&mut self) -> Option<(TcpStream, Origin, OwnedSemaphorePermit)> {
+        self.accepted.recv().await
     }
 }
 

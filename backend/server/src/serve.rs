@@ -2,10 +2,10 @@
 
 use crate::config::ServeArgs;
 use crate::hosts::WorkspaceDomain;
-use crate::proxy_protocol::{Origin, ProxyListener};
+use crate::listen::{self, Incoming};
+use crate::proxy_protocol::ProxyListener;
 use crate::state::{AppState, Settings};
 use anyhow::Context;
-use std::net::SocketAddr;
 
 /// Runs the server until SIGTERM or Ctrl-C.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -57,7 +57,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         cluster_transition: args.cluster_transition,
     };
     let envelope = crate::keys::envelope(&args, &store)?;
-    let state = AppState::new(store.clone(), account_id.clone(), settings, envelope);
+    let mut limits = args.limits();
+    let open_files = listen::raise_open_file_limit();
+    let fitted = listen::fit_connections(limits.max_connections, open_files);
+    if fitted < limits.max_connections {
+        tracing::warn!(
+            max_connections = limits.max_connections,
+            open_files,
+            serving = fitted,
+            "--max-connections lowered to fit the open-file limit"
+        );
+        limits.max_connections = fitted;
+    }
+    let state = AppState::with_limits(
+        store.clone(),
+        account_id.clone(),
+        settings,
+        envelope,
+        limits.clone(),
+    );
     let delivery = crate::delivery::spawn(
         state.clone(),
         args.log_delivery_interval,
@@ -72,25 +90,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     let app = crate::app(state);
     let domain = workspace_domain.as_ref().map(WorkspaceDomain::domain);
-    tracing::info!(%public_url, %account_id, workspace_domain = ?domain, data_dir = %args.data_dir.display(), store = %args.store, kms = ?args.kms, proxy_protocol = args.proxy_protocol, "ironbrick is ready");
-    if args.proxy_protocol {
-        let listener = ProxyListener::new(listener, args.trusted_proxies.clone())?;
-        axum::serve(
+    tracing::info!(%public_url, %account_id, workspace_domain = ?domain, data_dir = %args.data_dir.display(), store = %args.store, kms = ?args.kms, proxy_protocol = args.proxy_protocol, max_connections = limits.max_connections, "ironbrick is ready");
+    let permits = listen::permits(&limits);
+    let incoming = if args.proxy_protocol {
+        Incoming::Proxy(ProxyListener::new(
             listener,
-            app.into_make_service_with_connect_info::<Origin>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+            args.trusted_proxies.clone(),
+            permits.clone(),
+        ))
     } else {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
-    }
+        Incoming::Plain(listener)
+    };
+    listen::serve(incoming, permits, app, &limits, shutdown_signal()).await;
     delivery.abort();
     store
         .kv()

@@ -3,6 +3,7 @@
 use crate::audit::Audit;
 use crate::hosts::WorkspaceDomain;
 use crate::invalidation;
+use crate::limits::{Limiters, Limits};
 use crate::model::WorkspaceRecord;
 use crate::passwords::Passwords;
 use crate::policy::PolicyCache;
@@ -51,16 +52,31 @@ struct Inner {
     vault: Vault,
     passwords: Passwords,
     identity_writes: tokio::sync::Mutex<()>,
+    limits: Limits,
+    limiters: Limiters,
 }
 
 impl AppState {
-    /// Builds the state over an opened store for the bootstrapped `account_id`.
+    /// Builds the state over an opened store for the bootstrapped `account_id`, with the
+    /// default [`Limits`].
     pub fn new(
         store: Store,
         account_id: String,
         settings: Settings,
         envelope: Arc<Envelope>,
     ) -> Self {
+        Self::with_limits(store, account_id, settings, envelope, Limits::default())
+    }
+
+    /// Like [`AppState::new`], with `limits`.
+    pub fn with_limits(
+        store: Store,
+        account_id: String,
+        settings: Settings,
+        envelope: Arc<Envelope>,
+        limits: Limits,
+    ) -> Self {
+        let limiters = Limiters::new(&limits);
         let audit = Audit::new(store.clone());
         let passwords = Passwords::new(settings.password_backoff);
         let inner = Arc::new(Inner {
@@ -72,6 +88,8 @@ impl AppState {
             vault: Vault::new(envelope),
             passwords,
             identity_writes: tokio::sync::Mutex::new(()),
+            limits,
+            limiters,
         });
         // Weak: the feed lives in the store, which the state owns.
         let weak = Arc::downgrade(&inner);
@@ -121,6 +139,16 @@ impl AppState {
     /// other's member. Identity writes are rare next to reads, which never take it.
     pub async fn identity_writes(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.inner.identity_writes.lock().await
+    }
+
+    /// Request limits ([`crate::limits`]).
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// The rate limiters.
+    pub fn limiters(&self) -> &Limiters {
+        &self.inner.limiters
     }
 
     /// The audit log.

@@ -5,17 +5,34 @@
 //! protected reads and writes answer 403 PERMISSION_DENIED once the cached key expires; when KMS
 //! cannot be reached they answer 503 TEMPORARILY_UNAVAILABLE. Stored data is never touched, and
 //! access returns as soon as KMS accepts the key again.
+//!
+//! # Tampered or corrupted ciphertext
+//! A stored ciphertext that fails AES-GCM authentication (altered, truncated, or moved to
+//! another workspace or object) is answered **500 `DATA_LOSS`** ("Stored data failed its
+//! integrity check..."), logged at error level with the workspace, object class and id (never
+//! the ciphertext, plaintext or any key), counted in
+//! `ironbrick_ciphertext_integrity_failures_total` on `/metrics`, and recorded in the audit log
+//! with that error code. Why a 5xx and not a 4xx: AWS KMS answers `InvalidCiphertextException`
+//! with HTTP 400 because there the caller sent the ciphertext; here the ciphertext is the
+//! server's own data at rest, and the request that found it corrupt was well-formed, so the
+//! fault is the server's. `DATA_LOSS` is the canonical (gRPC / `google.rpc.Code`) code for
+//! "unrecoverable data loss or corruption", mapped to HTTP 500, and the Databricks SDKs know
+//! it (`DataLoss`, a subclass of `InternalError`). The object stays as it is, for forensics; it
+//! can be overwritten or deleted.
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::{StoredDmk, WorkspaceRecord};
 use ironbrick_api::ErrorCode;
 use ironbrick_kms::{Envelope, EnvelopeError, KeyRef, KmsError, Scope};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Seals and opens workspace data.
 #[derive(Debug, Clone)]
 pub struct Vault {
     envelope: Arc<Envelope>,
+    /// Ciphertexts that failed authentication (see the module docs).
+    integrity_failures: Arc<AtomicU64>,
 }
 
 fn kms_error(e: KmsError) -> ApiError {
@@ -35,7 +52,25 @@ fn kms_error(e: KmsError) -> ApiError {
 impl Vault {
     /// A vault over `envelope`.
     pub fn new(envelope: Arc<Envelope>) -> Self {
-        Self { envelope }
+        Self {
+            envelope,
+            integrity_failures: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Ciphertexts that failed authentication since start.
+    pub fn integrity_failures(&self) -> u64 {
+        self.integrity_failures.load(Ordering::Relaxed)
+    }
+
+    /// Prometheus text lines of the vault's own counters.
+    pub fn render_metrics(&self) -> String {
+        format!(
+            "# HELP ironbrick_ciphertext_integrity_failures_total Stored ciphertexts that failed authentication (tampered or corrupt).\n\
+             # TYPE ironbrick_ciphertext_integrity_failures_total counter\n\
+             ironbrick_ciphertext_integrity_failures_total {}\n",
+            self.integrity_failures()
+        )
     }
 
     /// The envelope (for metrics).
@@ -78,9 +113,28 @@ impl Vault {
         match e {
             EnvelopeError::KeyUnavailable(k) => kms_error(k),
             EnvelopeError::Integrity => ApiError::Internal(format!(
-                "stored {class} {id} of workspace {ws} failed authentication"
+                "sealing {class} {id} of workspace {ws} failed: {e}"
             )),
         }
+    }
+
+    /// The answer to a stored ciphertext that failed authentication: logged, counted, and
+    /// 500 DATA_LOSS (the audit layer records the request with that code).
+    fn integrity_failure(&self, ws: i64, class: &str, id: &str) -> ApiError {
+        self.integrity_failures.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(
+            workspace_id = ws,
+            class,
+            object = id,
+            "stored ciphertext failed authentication (tampered or corrupt)"
+        );
+        ApiError::new(
+            ErrorCode::DataLoss,
+            format!(
+                "Stored data failed its integrity check and cannot be read ({class} in workspace {ws}); \
+                 it may have been tampered with. The incident is logged and audited."
+            ),
+        )
     }
 
     /// Seals `plaintext` as object `id` of `class` in workspace `ws`.
@@ -108,6 +162,9 @@ impl Vault {
         self.envelope
             .open(&Self::scope(ws)?, class, id, sealed)
             .await
-            .map_err(|e| Self::envelope_error(e, ws.workspace_id, class, id))
+            .map_err(|e| match e {
+                EnvelopeError::Integrity => self.integrity_failure(ws.workspace_id, class, id),
+                other => Self::envelope_error(other, ws.workspace_id, class, id),
+            })
     }
 }

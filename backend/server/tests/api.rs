@@ -326,7 +326,7 @@ async fn bad_bodies_get_databricks_errors() {
     assert_eq!(err["error_code"], "MALFORMED_REQUEST");
     let huge = format!(
         "{{\"credentials_name\": \"{}\"}}",
-        "x".repeat(2 * 1024 * 1024)
+        "x".repeat(ironbrick::limits::DEFAULT_MAX_BODY_BYTES)
     );
     let (status, err) = api
         .raw([127, 0, 0, 1], Method::POST, &path, ADMIN, Body::from(huge))
