@@ -2,34 +2,217 @@ use crate::{Entries, KvStore, StoreError, Tx, TxBody};
 use sled::transaction::{
     ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
-use std::cell::RefCell;
-use std::path::Path;
+use std::cell::{Cell, RefCell};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+/// Free space kept in reserve on the store's file system by default: writes are refused
+/// below it (see [`SledStore::open_with_reserve`]).
+pub const DEFAULT_MIN_FREE_BYTES: u64 = 8 << 20;
+
+/// How long a reopen waits for operations still using the failed engine to finish.
+const REOPEN_DRAIN: Duration = Duration::from_secs(5);
+
+/// Reopens are tried at most this often.
+const REOPEN_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The durable default engine, on sled.
 ///
 /// All named trees live in one sled tree, each key prefixed by its tree name and a NUL byte, so
 /// a transaction can span trees. Tree names must not contain NUL.
+///
+/// # A full disk
+/// sled cannot write into a full file system, and after one failed write it refuses every
+/// later write until it is reopened. Two defences keep the server serving:
+/// - a reserve: a transaction's first write checks the free space of the store's file system
+///   and refuses with [`StoreError::Full`] below `min_free` bytes, before anything is written,
+///   so sled normally never meets a full disk. Reads never check.
+/// - recovery: should sled fail to write anyway (another process filled the disk faster than
+///   the reserve), the failing engine is marked failed, keeps serving reads, and is reopened
+///   from its directory by the first write after enough space is back (sled recovers the last
+///   flushed state; only writes that were never acknowledged can be missing). No restart.
 #[derive(Debug)]
 pub struct SledStore {
-    db: sled::Db,
-    tree: sled::Tree,
+    dir: PathBuf,
+    min_free: u64,
+    engine: RwLock<Option<Arc<Engine>>>,
+    /// When a reopen was last tried.
+    last_reopen: Mutex<Option<Instant>>,
 }
 
-impl SledStore {
-    /// Opens (creating if needed) the database in directory `path`.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+/// One open sled database.
+#[derive(Debug)]
+struct Engine {
+    db: sled::Db,
+    tree: sled::Tree,
+    /// Set when sled failed to write: sled refuses writes from then on, until reopened.
+    failed: AtomicBool,
+}
+
+impl Engine {
+    fn open(dir: &Path) -> Result<Self, StoreError> {
         let db = sled::Config::new()
-            .path(path)
+            .path(dir)
             .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(engine)?;
         let tree = db.open_tree("ironbrick").map_err(engine)?;
-        Ok(Self { db, tree })
+        Ok(Self {
+            db,
+            tree,
+            failed: AtomicBool::new(false),
+        })
+    }
+
+    /// Maps a sled error, marking the engine failed on an I/O error (sled is unusable for
+    /// writes after one).
+    fn err(&self, e: sled::Error) -> StoreError {
+        if matches!(e, sled::Error::Io(_)) && !self.failed.swap(true, Ordering::SeqCst) {
+            tracing::error!(error = %e, "the sled store failed to write; it will be reopened once the disk has space");
+        }
+        engine(e)
     }
 }
 
+impl SledStore {
+    /// Opens (creating if needed) the database in directory `path`, keeping
+    /// [`DEFAULT_MIN_FREE_BYTES`] free.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with_reserve(path, DEFAULT_MIN_FREE_BYTES)
+    }
+
+    /// Opens the database in directory `path`; writes are refused with [`StoreError::Full`]
+    /// while its file system has less than `min_free` bytes available (0: never refused).
+    pub fn open_with_reserve(path: &Path, min_free: u64) -> Result<Self, StoreError> {
+        let engine = Engine::open(path)?;
+        Ok(Self {
+            dir: path.to_path_buf(),
+            min_free,
+            engine: RwLock::new(Some(Arc::new(engine))),
+            last_reopen: Mutex::new(None),
+        })
+    }
+
+    /// Bytes available to this process on the store's file system (`None` when unknown).
+    fn available(&self) -> Option<u64> {
+        fs2::available_space(&self.dir).ok()
+    }
+
+    /// Whether there is room for a write: refuses below the reserve.
+    fn room_to_write(&self) -> Result<(), StoreError> {
+        if self.min_free == 0 {
+            return Ok(());
+        }
+        match self.available() {
+            Some(free) if free < self.min_free => Err(StoreError::Full(format!(
+                "{free} bytes available, {} required",
+                self.min_free
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn current(&self) -> Option<Arc<Engine>> {
+        self.engine
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The engine for a read: the current one, even a failed one (sled still reads), unless
+    /// a reopen failed and left none.
+    fn reader(&self) -> Result<Arc<Engine>, StoreError> {
+        if let Some(e) = self.working() {
+            return Ok(e);
+        }
+        self.try_reopen();
+        self.current().ok_or_else(closed)
+    }
+
+    /// The current engine unless it failed. (The failed one's handle is dropped here, so a
+    /// reopen does not wait for the caller itself.)
+    fn working(&self) -> Option<Arc<Engine>> {
+        self.current()
+            .filter(|e| !e.failed.load(Ordering::SeqCst))
+    }
+
+    /// The engine for a write: the current one when it works, else a reopened one, else
+    /// [`StoreError::Full`] (sled's write failures come from a full disk in practice; the
+    /// detail is logged where it happened).
+    fn writer(&self) -> Result<Arc<Engine>, StoreError> {
+        if let Some(e) = self.working() {
+            return Ok(e);
+        }
+        self.try_reopen();
+        if let Some(e) = self.working() {
+            return Ok(e);
+        }
+        if self.current().is_some() {
+            return Err(StoreError::Full(
+                "the store failed to write and waits for disk space to reopen".into(),
+            ));
+        }
+        Err(closed())
+    }
+
+    /// Replaces a failed engine by a freshly opened one, when space is back (at most every
+    /// [`REOPEN_INTERVAL`]). sled locks its directory, so the failed engine is closed first;
+    /// should the reopen fail, no engine is left and the next attempt tries again.
+    fn try_reopen(&self) {
+        {
+            let mut last = self.last_reopen.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t.elapsed() < REOPEN_INTERVAL) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        if self
+            .available()
+            .is_some_and(|free| free < self.min_free.max(1 << 20))
+        {
+            return;
+        }
+        let mut slot = self.engine.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(failed) = slot.as_ref() {
+            if !failed.failed.load(Ordering::SeqCst) {
+                return;
+            }
+            // Nobody can take a new handle while the slot is locked: wait for the operations
+            // still holding the failed engine, then close it (which releases sled's lock).
+            let deadline = Instant::now() + REOPEN_DRAIN;
+            while Arc::strong_count(failed) > 1 {
+                if Instant::now() > deadline {
+                    tracing::warn!("the failed sled store is still in use; reopening later");
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        drop(slot.take());
+        match Engine::open(&self.dir) {
+            Ok(fresh) => {
+                *slot = Some(Arc::new(fresh));
+                tracing::info!("the sled store was reopened after a write failure");
+            }
+            Err(e) => tracing::error!(error = %e, "cannot reopen the sled store yet"),
+        }
+    }
+}
+
+/// Answered while no engine is open (a reopen failed; the next operation tries again).
+fn closed() -> StoreError {
+    StoreError::Unavailable("the store is being reopened after a write failure".into())
+}
+
 fn engine(e: sled::Error) -> StoreError {
-    StoreError::Engine(e.to_string())
+    match &e {
+        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::StorageFull => {
+            StoreError::Full(e.to_string())
+        }
+        _ => StoreError::Engine(e.to_string()),
+    }
 }
 
 fn full_key(tree: &str, key: &[u8]) -> Vec<u8> {
@@ -43,16 +226,26 @@ fn full_key(tree: &str, key: &[u8]) -> Vec<u8> {
 struct SledTx<'a> {
     tree: &'a TransactionalTree,
     failure: &'a RefCell<Option<UnabortableTransactionError>>,
+    store: &'a SledStore,
+    /// Whether this attempt already checked the free space (once, at its first write).
+    room_checked: &'a Cell<bool>,
 }
 
 impl SledTx<'_> {
     fn note(&self, e: UnabortableTransactionError) -> StoreError {
         let err = match &e {
             UnabortableTransactionError::Conflict => StoreError::Conflict,
-            UnabortableTransactionError::Storage(s) => StoreError::Engine(s.to_string()),
+            UnabortableTransactionError::Storage(s) => engine(s.clone()),
         };
         *self.failure.borrow_mut() = Some(e);
         err
+    }
+
+    fn before_write(&self) -> Result<(), StoreError> {
+        if !self.room_checked.replace(true) {
+            self.store.room_to_write()?;
+        }
+        Ok(())
     }
 }
 
@@ -65,6 +258,7 @@ impl Tx for SledTx<'_> {
     }
 
     fn put(&mut self, tree: &str, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.before_write()?;
         self.tree
             .insert(full_key(tree, key), value)
             .map(drop)
@@ -72,6 +266,7 @@ impl Tx for SledTx<'_> {
     }
 
     fn delete(&mut self, tree: &str, key: &[u8]) -> Result<(), StoreError> {
+        self.before_write()?;
         self.tree
             .remove(full_key(tree, key))
             .map(drop)
@@ -81,52 +276,60 @@ impl Tx for SledTx<'_> {
 
 impl KvStore for SledStore {
     fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.tree
+        let e = self.reader()?;
+        e.tree
             .get(full_key(tree, key))
             .map(|v| v.map(|v| v.to_vec()))
-            .map_err(engine)
+            .map_err(|x| e.err(x))
     }
 
     fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
+        let e = self.reader()?;
         let skip = tree.len() + 1;
-        self.tree
+        e.tree
             .scan_prefix(full_key(tree, prefix))
             .map(|r| {
                 r.map(|(k, v)| (k[skip..].to_vec(), v.to_vec()))
-                    .map_err(engine)
+                    .map_err(|x| e.err(x))
             })
             .collect()
     }
 
     fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError> {
+        let e = self.reader()?;
         let skip = tree.len() + 1;
         let mut end = tree.as_bytes().to_vec();
         end.push(1);
-        self.tree
+        e.tree
             .range(full_key(tree, start)..end)
             .take(limit)
             .map(|r| {
                 r.map(|(k, v)| (k[skip..].to_vec(), v.to_vec()))
-                    .map_err(engine)
+                    .map_err(|x| e.err(x))
             })
             .collect()
     }
 
     fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
+        let e = self.reader()?;
         let mut n = 0;
-        for r in self.tree.scan_prefix(full_key(tree, prefix)).keys() {
-            r.map_err(engine)?;
+        for r in e.tree.scan_prefix(full_key(tree, prefix)).keys() {
+            r.map_err(|x| e.err(x))?;
             n += 1;
         }
         Ok(n)
     }
 
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
-        let result = self.tree.transaction(|t| {
+        let e = self.writer()?;
+        let result = e.tree.transaction(|t| {
             let failure = RefCell::new(None);
+            let room_checked = Cell::new(false);
             let mut tx = SledTx {
                 tree: t,
                 failure: &failure,
+                store: self,
+                room_checked: &room_checked,
             };
             let commit = body(&mut tx);
             if let Some(e) = failure.into_inner() {
@@ -141,12 +344,13 @@ impl KvStore for SledStore {
         match result {
             Ok(()) => Ok(true),
             Err(TransactionError::Abort(())) => Ok(false),
-            Err(TransactionError::Storage(e)) => Err(engine(e)),
+            Err(TransactionError::Storage(x)) => Err(e.err(x)),
         }
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map(drop).map_err(engine)
+        let e = self.writer()?;
+        e.db.flush().map(drop).map_err(|x| e.err(x))
     }
 }
 
@@ -171,5 +375,57 @@ mod tests {
         }
         let s = SledStore::open(dir.path()).unwrap();
         assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
+    }
+
+    #[test]
+    fn below_the_reserve_writes_are_refused_and_reads_work() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = SledStore::open_with_reserve(dir.path(), 0).unwrap();
+            assert!(s.transaction(&|tx| tx.put("t", b"k", b"v").is_ok()).unwrap());
+            s.flush().unwrap();
+        }
+        // a reserve larger than any disk: every write is refused before it is written
+        let s = SledStore::open_with_reserve(dir.path(), u64::MAX).unwrap();
+        let refused = RefCell::new(None);
+        let committed = s
+            .transaction(&|tx| match tx.put("t", b"k", b"new") {
+                Ok(()) => true,
+                Err(e) => {
+                    *refused.borrow_mut() = Some(e);
+                    false
+                }
+            })
+            .unwrap();
+        assert!(!committed);
+        let err = refused.into_inner().expect("the write was refused");
+        assert!(matches!(err, StoreError::Full(_)), "{err:?}");
+        assert!(err.is_transient());
+        let deleted = s.transaction(&|tx| tx.delete("t", b"k").is_ok()).unwrap();
+        assert!(!deleted, "deletes are writes too");
+        assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
+        assert_eq!(s.scan_prefix("t", b"").unwrap().len(), 1);
+        // a transaction that only reads still runs
+        assert!(s.transaction(&|tx| tx.get("t", b"k").is_ok()).unwrap());
+    }
+
+    #[test]
+    fn a_failed_engine_serves_reads_and_is_reopened_for_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStore::open_with_reserve(dir.path(), 0).unwrap();
+        assert!(s.transaction(&|tx| tx.put("t", b"k", b"v").is_ok()).unwrap());
+        s.flush().unwrap();
+        // as after sled failed a write (disk full): marked failed, still readable
+        s.current().expect("open").failed.store(true, Ordering::SeqCst);
+        assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
+        // the next write (space is available) reopens the database from its directory
+        *s.last_reopen.lock().unwrap() = None;
+        assert!(s.transaction(&|tx| tx.put("t", b"k2", b"v2").is_ok()).unwrap());
+        s.flush().unwrap();
+        assert!(!s.current().expect("open").failed.load(Ordering::SeqCst));
+        assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
+        drop(s);
+        let s = SledStore::open(dir.path()).unwrap();
+        assert_eq!(s.get("t", b"k2").unwrap().as_deref(), Some(&b"v2"[..]));
     }
 }
