@@ -29,7 +29,9 @@ def build(release: bool) -> Path:
 
 
 def binary(release: bool) -> Path:
-    path = REPO / "target" / ("release" if release else "debug") / "ironbrick"
+    """target/{debug,release}/ironbrick, or $IRONBRICK_BIN when set."""
+    override = os.environ.get("IRONBRICK_BIN")
+    path = Path(override) if override else REPO / "target" / ("release" if release else "debug") / "ironbrick"
     if not path.exists():
         raise SystemExit(f"{path} does not exist: build it with `cargo build -p ironbrick"
                          f"{' --release' if release else ''}` (or drop --no-build)")

@@ -30,9 +30,10 @@ const REOPEN_INTERVAL: Duration = Duration::from_millis(500);
 ///   and refuses with [`StoreError::Full`] below `min_free` bytes, before anything is written,
 ///   so sled normally never meets a full disk. Reads never check.
 /// - recovery: should sled fail to write anyway (another process filled the disk faster than
-///   the reserve), the failing engine is marked failed, keeps serving reads, and is reopened
-///   from its directory by the first write after enough space is back (sled recovers the last
-///   flushed state; only writes that were never acknowledged can be missing). No restart.
+///   the reserve, or the reserve is 0), the failing engine is marked failed, keeps serving
+///   reads, and is reopened from its directory by the first operation after enough space is
+///   back (sled recovers the last flushed state; only writes that were never acknowledged can
+///   be missing). No restart. See `try_reopen` for how.
 #[derive(Debug)]
 pub struct SledStore {
     dir: PathBuf,
@@ -134,8 +135,7 @@ impl SledStore {
     /// The current engine unless it failed. (The failed one's handle is dropped here, so a
     /// reopen does not wait for the caller itself.)
     fn working(&self) -> Option<Arc<Engine>> {
-        self.current()
-            .filter(|e| !e.failed.load(Ordering::SeqCst))
+        self.current().filter(|e| !e.failed.load(Ordering::SeqCst))
     }
 
     /// The engine for a write: the current one when it works, else a reopened one, else
@@ -158,8 +158,14 @@ impl SledStore {
     }
 
     /// Replaces a failed engine by a freshly opened one, when space is back (at most every
-    /// [`REOPEN_INTERVAL`]). sled locks its directory, so the failed engine is closed first;
-    /// should the reopen fail, no engine is left and the next attempt tries again.
+    /// [`REOPEN_INTERVAL`]).
+    ///
+    /// The failed engine is not dropped: sled flushes on drop, and after a failed write that
+    /// flush can wait forever for a buffer sled will never write. So it is leaked (it holds
+    /// its threads, its cache and sled's lock on the database file), and the database file is
+    /// copied to a fresh file that replaces it under the same name, which the new engine opens
+    /// and locks. The copy holds everything sled made durable; a torn tail is recovered as
+    /// after a crash. Should the copy or the reopen fail, the next attempt tries again.
     fn try_reopen(&self) {
         {
             let mut last = self.last_reopen.lock().unwrap_or_else(|p| p.into_inner());
@@ -168,10 +174,10 @@ impl SledStore {
             }
             *last = Some(Instant::now());
         }
-        if self
-            .available()
-            .is_some_and(|free| free < self.min_free.max(1 << 20))
-        {
+        let file = self.dir.join("db");
+        let size = std::fs::metadata(&file).map_or(0, |m| m.len());
+        let needed = size + self.min_free.max(1 << 20);
+        if self.available().is_some_and(|free| free < needed) {
             return;
         }
         let mut slot = self.engine.write().unwrap_or_else(|p| p.into_inner());
@@ -180,7 +186,7 @@ impl SledStore {
                 return;
             }
             // Nobody can take a new handle while the slot is locked: wait for the operations
-            // still holding the failed engine, then close it (which releases sled's lock).
+            // still holding the failed engine.
             let deadline = Instant::now() + REOPEN_DRAIN;
             while Arc::strong_count(failed) > 1 {
                 if Instant::now() > deadline {
@@ -189,8 +195,12 @@ impl SledStore {
                 }
                 std::thread::sleep(Duration::from_millis(1));
             }
+            if let Err(e) = replace_with_copy(&file) {
+                tracing::error!(error = %e, "cannot reopen the sled store yet (copying its file)");
+                return;
+            }
+            std::mem::forget(slot.take());
         }
-        drop(slot.take());
         match Engine::open(&self.dir) {
             Ok(fresh) => {
                 *slot = Some(Arc::new(fresh));
@@ -199,6 +209,19 @@ impl SledStore {
             Err(e) => tracing::error!(error = %e, "cannot reopen the sled store yet"),
         }
     }
+}
+
+/// Copies `file` to a new file (synced) and renames the copy over it: same content, new
+/// inode, no lock on it.
+fn replace_with_copy(file: &Path) -> std::io::Result<()> {
+    let copy = file.with_extension("reopen");
+    std::fs::copy(file, &copy)?;
+    std::fs::File::open(&copy)?.sync_all()?;
+    std::fs::rename(&copy, file)?;
+    if let Some(dir) = file.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// Answered while no engine is open (a reopen failed; the next operation tries again).
@@ -382,7 +405,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let s = SledStore::open_with_reserve(dir.path(), 0).unwrap();
-            assert!(s.transaction(&|tx| tx.put("t", b"k", b"v").is_ok()).unwrap());
+            assert!(s
+                .transaction(&|tx| tx.put("t", b"k", b"v").is_ok())
+                .unwrap());
             s.flush().unwrap();
         }
         // a reserve larger than any disk: every write is refused before it is written
@@ -413,14 +438,21 @@ mod tests {
     fn a_failed_engine_serves_reads_and_is_reopened_for_writes() {
         let dir = tempfile::tempdir().unwrap();
         let s = SledStore::open_with_reserve(dir.path(), 0).unwrap();
-        assert!(s.transaction(&|tx| tx.put("t", b"k", b"v").is_ok()).unwrap());
+        assert!(s
+            .transaction(&|tx| tx.put("t", b"k", b"v").is_ok())
+            .unwrap());
         s.flush().unwrap();
         // as after sled failed a write (disk full): marked failed, still readable
-        s.current().expect("open").failed.store(true, Ordering::SeqCst);
+        s.current()
+            .expect("open")
+            .failed
+            .store(true, Ordering::SeqCst);
         assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
         // the next write (space is available) reopens the database from its directory
         *s.last_reopen.lock().unwrap() = None;
-        assert!(s.transaction(&|tx| tx.put("t", b"k2", b"v2").is_ok()).unwrap());
+        assert!(s
+            .transaction(&|tx| tx.put("t", b"k2", b"v2").is_ok())
+            .unwrap());
         s.flush().unwrap();
         assert!(!s.current().expect("open").failed.load(Ordering::SeqCst));
         assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
