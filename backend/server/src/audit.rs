@@ -1,6 +1,9 @@
 //! The append-only audit log: every mutating request, every denied or throttled request, and
 //! every request that found stored data corrupt (`DATA_LOSS`).
 //!
+//! The entry of a mutating request is flushed before its answer leaves, so an acknowledged
+//! change always has its entry after a crash (`scripts/crash-test` checks it).
+//!
 //! Entries are keyed by a big-endian sequence number in their own tree; nothing in the server
 //! deletes or rewrites them. Bodies, tokens and secret values are never recorded: parameters
 //! come from the path and query only, through [`crate::redact`].
@@ -23,7 +26,7 @@
 //! memory only (no extra read and write per entry).
 
 use crate::client_ip::ClientIp;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::model::AuditRecord;
 use crate::repo::trees;
 use crate::state::AppState;
@@ -31,7 +34,7 @@ use crate::time::now_ms;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, Method};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use ironbrick_api::ErrorCode;
 use ironbrick_store::record::{decode, encode};
 use ironbrick_store::{Store, StoreError};
@@ -253,8 +256,19 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
             request_id: Some(crate::ids::uuid()),
             user_agent,
         };
-        if let Err(e) = state.audit().append(entry) {
+        let written = match state.audit().append(entry) {
+            // A change's entry is on disk before the change is acknowledged, like the change
+            // itself (concurrent requests share the fsync: group commit).
+            Ok(()) if mutating => state.store().flush().await.map_err(ApiError::from),
+            other => other,
+        };
+        if let Err(e) = written {
             tracing::error!(error = %e, "audit log write failed");
+            if mutating && resp.status().is_success() {
+                // No acknowledged change without its entry: the answer becomes the failure
+                // (the change may have been applied, as after any 5xx).
+                return e.into_response();
+            }
         }
     }
     resp

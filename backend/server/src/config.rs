@@ -99,6 +99,14 @@ pub struct ServeArgs {
     )]
     pub store: StoreChoice,
 
+    /// Free space (MiB) kept on the data dir's file system with `--store sled`: below it,
+    /// changes are refused with 503 TEMPORARILY_UNAVAILABLE ("disk is full") before anything
+    /// is written, reads keep working, and writes resume by themselves once space is freed.
+    /// 0 turns the reserve off (sled then meets the full disk itself: the store is reopened
+    /// once space returns).
+    #[arg(long, env = "IRONBRICK_MIN_FREE_MIB", default_value_t = 8)]
+    pub min_free_mib: u64,
+
     /// Connections to PostgreSQL this server keeps at most (with a postgres:// store).
     #[arg(long, env = "IRONBRICK_STORE_POOL_SIZE", default_value_t = ironbrick_store::DEFAULT_POOL_SIZE)]
     pub store_pool_size: usize,

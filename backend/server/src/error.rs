@@ -85,6 +85,14 @@ impl ApiError {
 /// log.
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Full(detail) = &e {
+            tracing::warn!(%detail, "store refused a write: disk full");
+            return Self::new(
+                ErrorCode::TemporarilyUnavailable,
+                "The control plane's disk is full: changes are refused until space is freed \
+                 (reads keep working); retry later.",
+            );
+        }
         if e.is_transient() {
             tracing::warn!(detail = %e, "store temporarily unavailable");
             return Self::new(
@@ -153,12 +161,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn transient_store_failures_answer_503_and_others_500() {
+    fn transient_store_failures_and_a_full_disk_answer_503_and_others_500() {
         for e in [StoreError::Unavailable("down".into()), StoreError::Conflict] {
             let api = ApiError::from(e);
             assert_eq!(api.code(), ErrorCode::TemporarilyUnavailable);
             assert_eq!(api.code().http_status(), 503);
         }
+        let full = ApiError::from(StoreError::Full("12 bytes available".into()));
+        assert_eq!(full.code().http_status(), 503);
+        assert!(full.message().contains("disk is full"));
+        assert!(!full.message().contains("12 bytes"));
         let api = ApiError::from(StoreError::Engine("disk".into()));
         assert_eq!(api.code(), ErrorCode::InternalError);
         assert!(!api.message().contains("disk"));

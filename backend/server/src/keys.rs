@@ -78,7 +78,7 @@ pub fn run(args: KmsArgs) -> anyhow::Result<()> {
     let store = match &args.store {
         StoreChoice::Sled => local_store(&args.data_dir)?,
         StoreChoice::Postgres(_) => {
-            let db = crate::storage::open(&args.store, &args.data_dir, 1)?;
+            let db = crate::storage::open(&args.store, &args.data_dir, 1, 0)?;
             installation_store(&args.store, &args.data_dir, &db)?
         }
     };

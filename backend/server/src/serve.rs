@@ -10,7 +10,12 @@ use anyhow::Context;
 /// Runs the server until SIGTERM or Ctrl-C.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     create_private_dir(&args.data_dir)?;
-    let store = crate::storage::open(&args.store, &args.data_dir, args.store_pool_size)?;
+    let store = crate::storage::open(
+        &args.store,
+        &args.data_dir,
+        args.store_pool_size,
+        args.min_free_mib.saturating_mul(1 << 20),
+    )?;
     let migrated = crate::account::backfill_deployment_names(&store)
         .context("giving stored workspaces deployment names")?;
     if migrated > 0 {

@@ -47,13 +47,21 @@ impl std::fmt::Debug for StoreChoice {
 }
 
 /// Opens the chosen store (`pool_size` connections for PostgreSQL), creating or migrating it.
-pub fn open(choice: &StoreChoice, data_dir: &Path, pool_size: usize) -> anyhow::Result<Store> {
+/// sled refuses writes while its disk has less than `min_free` bytes available
+/// ([`SledStore::open_with_reserve`]).
+pub fn open(
+    choice: &StoreChoice,
+    data_dir: &Path,
+    pool_size: usize,
+    min_free: u64,
+) -> anyhow::Result<Store> {
     Ok(match choice {
         StoreChoice::Sled => {
             let dir = data_dir.join("db");
-            Store::new(Arc::new(SledStore::open(&dir).with_context(|| {
-                format!("opening the store in {}", dir.display())
-            })?))
+            Store::new(Arc::new(
+                SledStore::open_with_reserve(&dir, min_free)
+                    .with_context(|| format!("opening the store in {}", dir.display()))?,
+            ))
         }
         StoreChoice::Postgres(url) => Store::new(Arc::new(
             PgStore::connect(url, pool_size)

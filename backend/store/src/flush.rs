@@ -15,9 +15,9 @@ struct Tickets {
     issued: u64,
     /// Whether a flush is running.
     running: bool,
-    /// The highest ticket whose flush failed, with the reason: tickets up to it get the
-    /// error (a later success does not clear it for them; they were covered by the failure).
-    failed: Option<(u64, String)>,
+    /// The highest ticket whose flush failed, with the error: tickets up to it get the error
+    /// (a later success does not clear it for them; they were covered by the failure).
+    failed: Option<(u64, StoreError)>,
 }
 
 /// The shared flusher of one store.
@@ -53,7 +53,7 @@ impl GroupFlush {
         loop {
             if *done.borrow_and_update() >= ticket {
                 return match &self.lock().failed {
-                    Some((upto, why)) if *upto >= ticket => Err(StoreError::Engine(why.clone())),
+                    Some((upto, why)) if *upto >= ticket => Err(why.clone()),
                     _ => Ok(()),
                 };
             }
@@ -80,7 +80,7 @@ impl GroupFlush {
                 let mut t = self.lock();
                 t.running = false;
                 if let Err(e) = &result {
-                    t.failed = Some((target, e.to_string()));
+                    t.failed = Some((target, e.clone()));
                 }
             }
             self.done.send_replace(target);
@@ -123,7 +123,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
             self.flushes.fetch_add(1, Ordering::SeqCst);
             if self.fail.load(Ordering::SeqCst) {
-                return Err(StoreError::Engine("disk full".into()));
+                return Err(StoreError::Full("disk full".into()));
             }
             Ok(())
         }
@@ -170,6 +170,10 @@ mod tests {
         assert!(
             ok.iter().all(|x| !*x),
             "nobody is told a failed flush succeeded"
+        );
+        assert!(
+            matches!(flusher.flush(&kv).await, Err(StoreError::Full(_))),
+            "callers get the engine's error as it was (a full disk stays a full disk)"
         );
         slow.fail.store(false, Ordering::SeqCst);
         assert!(flusher.flush(&kv).await.is_ok(), "the next flush succeeds");

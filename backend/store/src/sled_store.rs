@@ -1,25 +1,60 @@
 use crate::{Entries, KvStore, StoreError, Tx, TxBody};
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+/// Free space kept in reserve on the store's file system by default: writes are refused
+/// below it (see [`SledStore::open_with_reserve`]).
+pub const DEFAULT_MIN_FREE_BYTES: u64 = 8 << 20;
+
+/// How long a reopen waits for operations still using the failed engine to finish.
+const REOPEN_DRAIN: Duration = Duration::from_secs(5);
+
+/// Reopens are tried at most this often.
+const REOPEN_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The durable default engine, on sled.
 ///
 /// All named trees live in one sled tree, each key prefixed by its tree name and a NUL byte, so
 /// a transaction can span trees. Tree names must not contain NUL.
+///
+/// # A full disk
+/// sled cannot write into a full file system, and after one failed write it refuses every
+/// later write until it is reopened. Two defences keep the server serving:
+/// - a reserve: a transaction's first write checks the free space of the store's file system
+///   and refuses with [`StoreError::Full`] below `min_free` bytes, before anything is written,
+///   so sled normally never meets a full disk. Reads never check.
+/// - recovery: should sled fail to write anyway (another process filled the disk faster than
+///   the reserve, or the reserve is 0), the failing engine is marked failed, keeps serving
+///   reads, and is reopened from its directory by the first operation after enough space is
+///   back (sled recovers the last flushed state; only writes that were never acknowledged can
+///   be missing). No restart. See `try_reopen` for how.
 #[derive(Debug)]
 pub struct SledStore {
-    db: sled::Db,
-    tree: sled::Tree,
+    dir: PathBuf,
+    min_free: u64,
+    engine: RwLock<Option<Arc<Engine>>>,
+    /// When a reopen was last tried.
+    last_reopen: Mutex<Option<Instant>>,
     /// Held by each transaction from its first read to its commit.
     writer: Mutex<()>,
 }
 
-impl SledStore {
-    /// Opens (creating if needed) the database in directory `path`.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+/// One open sled database.
+#[derive(Debug)]
+struct Engine {
+    db: sled::Db,
+    tree: sled::Tree,
+    /// Set when sled failed to write: sled refuses writes from then on, until reopened.
+    failed: AtomicBool,
+}
+
+impl Engine {
+    fn open(dir: &Path) -> Result<Self, StoreError> {
         let db = sled::Config::new()
-            .path(path)
+            .path(dir)
             .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(engine)?;
@@ -27,13 +62,180 @@ impl SledStore {
         Ok(Self {
             db,
             tree,
-            writer: Mutex::new(()),
+            failed: AtomicBool::new(false),
         })
+    }
+
+    /// Maps a sled error, marking the engine failed on an I/O error (sled is unusable for
+    /// writes after one).
+    fn err(&self, e: sled::Error) -> StoreError {
+        if matches!(e, sled::Error::Io(_)) && !self.failed.swap(true, Ordering::SeqCst) {
+            tracing::error!(error = %e, "the sled store failed to write; it will be reopened once the disk has space");
+        }
+        engine(e)
     }
 }
 
+impl SledStore {
+    /// Opens (creating if needed) the database in directory `path`, keeping
+    /// [`DEFAULT_MIN_FREE_BYTES`] free.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with_reserve(path, DEFAULT_MIN_FREE_BYTES)
+    }
+
+    /// Opens the database in directory `path`; writes are refused with [`StoreError::Full`]
+    /// while its file system has less than `min_free` bytes available (0: never refused).
+    pub fn open_with_reserve(path: &Path, min_free: u64) -> Result<Self, StoreError> {
+        let engine = Engine::open(path)?;
+        Ok(Self {
+            dir: path.to_path_buf(),
+            min_free,
+            engine: RwLock::new(Some(Arc::new(engine))),
+            last_reopen: Mutex::new(None),
+            writer: Mutex::new(()),
+        })
+    }
+
+    /// Bytes available to this process on the store's file system (`None` when unknown).
+    fn available(&self) -> Option<u64> {
+        fs2::available_space(&self.dir).ok()
+    }
+
+    /// Whether there is room for a write: refuses below the reserve.
+    fn room_to_write(&self) -> Result<(), StoreError> {
+        if self.min_free == 0 {
+            return Ok(());
+        }
+        match self.available() {
+            Some(free) if free < self.min_free => Err(StoreError::Full(format!(
+                "{free} bytes available, {} required",
+                self.min_free
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn current(&self) -> Option<Arc<Engine>> {
+        self.engine
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The engine for a read: the current one, even a failed one (sled still reads), unless
+    /// a reopen failed and left none.
+    fn reader(&self) -> Result<Arc<Engine>, StoreError> {
+        if let Some(e) = self.working() {
+            return Ok(e);
+        }
+        self.try_reopen();
+        self.current().ok_or_else(closed)
+    }
+
+    /// The current engine unless it failed. (The failed one's handle is dropped here, so a
+    /// reopen does not wait for the caller itself.)
+    fn working(&self) -> Option<Arc<Engine>> {
+        self.current().filter(|e| !e.failed.load(Ordering::SeqCst))
+    }
+
+    /// The engine for a write: the current one when it works, else a reopened one, else
+    /// [`StoreError::Full`] (sled's write failures come from a full disk in practice; the
+    /// detail is logged where it happened).
+    fn writer(&self) -> Result<Arc<Engine>, StoreError> {
+        if let Some(e) = self.working() {
+            return Ok(e);
+        }
+        self.try_reopen();
+        if let Some(e) = self.working() {
+            return Ok(e);
+        }
+        if self.current().is_some() {
+            return Err(StoreError::Full(
+                "the store failed to write and waits for disk space to reopen".into(),
+            ));
+        }
+        Err(closed())
+    }
+
+    /// Replaces a failed engine by a freshly opened one, when space is back (at most every
+    /// [`REOPEN_INTERVAL`]).
+    ///
+    /// The failed engine is not dropped: sled flushes on drop, and after a failed write that
+    /// flush can wait forever for a buffer sled will never write. So it is leaked (it holds
+    /// its threads, its cache and sled's lock on the database file), and the database file is
+    /// copied to a fresh file that replaces it under the same name, which the new engine opens
+    /// and locks. The copy holds everything sled made durable; a torn tail is recovered as
+    /// after a crash. Should the copy or the reopen fail, the next attempt tries again.
+    fn try_reopen(&self) {
+        {
+            let mut last = self.last_reopen.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t.elapsed() < REOPEN_INTERVAL) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        let file = self.dir.join("db");
+        let size = std::fs::metadata(&file).map_or(0, |m| m.len());
+        let needed = size + self.min_free.max(1 << 20);
+        if self.available().is_some_and(|free| free < needed) {
+            return;
+        }
+        let mut slot = self.engine.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(failed) = slot.as_ref() {
+            if !failed.failed.load(Ordering::SeqCst) {
+                return;
+            }
+            // Nobody can take a new handle while the slot is locked: wait for the operations
+            // still holding the failed engine.
+            let deadline = Instant::now() + REOPEN_DRAIN;
+            while Arc::strong_count(failed) > 1 {
+                if Instant::now() > deadline {
+                    tracing::warn!("the failed sled store is still in use; reopening later");
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            if let Err(e) = replace_with_copy(&file) {
+                tracing::error!(error = %e, "cannot reopen the sled store yet (copying its file)");
+                return;
+            }
+            std::mem::forget(slot.take());
+        }
+        match Engine::open(&self.dir) {
+            Ok(fresh) => {
+                *slot = Some(Arc::new(fresh));
+                tracing::info!("the sled store was reopened after a write failure");
+            }
+            Err(e) => tracing::error!(error = %e, "cannot reopen the sled store yet"),
+        }
+    }
+}
+
+/// Copies `file` to a new file (synced) and renames the copy over it: same content, new
+/// inode, no lock on it.
+fn replace_with_copy(file: &Path) -> std::io::Result<()> {
+    let copy = file.with_extension("reopen");
+    std::fs::copy(file, &copy)?;
+    std::fs::File::open(&copy)?.sync_all()?;
+    std::fs::rename(&copy, file)?;
+    if let Some(dir) = file.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Answered while no engine is open (a reopen failed; the next operation tries again).
+fn closed() -> StoreError {
+    StoreError::Unavailable("the store is being reopened after a write failure".into())
+}
+
 fn engine(e: sled::Error) -> StoreError {
-    StoreError::Engine(e.to_string())
+    match &e {
+        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::StorageFull => {
+            StoreError::Full(e.to_string())
+        }
+        _ => StoreError::Engine(e.to_string()),
+    }
 }
 
 fn full_key(tree: &str, key: &[u8]) -> Vec<u8> {
@@ -48,7 +250,20 @@ fn full_key(tree: &str, key: &[u8]) -> Vec<u8> {
 /// buffered until the body commits.
 struct SledTx<'a> {
     tree: &'a sled::Tree,
+    engine: &'a Engine,
+    store: &'a SledStore,
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Whether the free space was checked (once, at the first write).
+    room_checked: bool,
+}
+
+impl SledTx<'_> {
+    fn before_write(&mut self) -> Result<(), StoreError> {
+        if !std::mem::replace(&mut self.room_checked, true) {
+            self.store.room_to_write()?;
+        }
+        Ok(())
+    }
 }
 
 impl Tx for SledTx<'_> {
@@ -60,16 +275,18 @@ impl Tx for SledTx<'_> {
         self.tree
             .get(key)
             .map(|v| v.map(|v| v.to_vec()))
-            .map_err(engine)
+            .map_err(|x| self.engine.err(x))
     }
 
     fn put(&mut self, tree: &str, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.before_write()?;
         self.writes
             .insert(full_key(tree, key), Some(value.to_vec()));
         Ok(())
     }
 
     fn delete(&mut self, tree: &str, key: &[u8]) -> Result<(), StoreError> {
+        self.before_write()?;
         self.writes.insert(full_key(tree, key), None);
         Ok(())
     }
@@ -77,41 +294,45 @@ impl Tx for SledTx<'_> {
 
 impl KvStore for SledStore {
     fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.tree
+        let e = self.reader()?;
+        e.tree
             .get(full_key(tree, key))
             .map(|v| v.map(|v| v.to_vec()))
-            .map_err(engine)
+            .map_err(|x| e.err(x))
     }
 
     fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
+        let e = self.reader()?;
         let skip = tree.len() + 1;
-        self.tree
+        e.tree
             .scan_prefix(full_key(tree, prefix))
             .map(|r| {
                 r.map(|(k, v)| (k[skip..].to_vec(), v.to_vec()))
-                    .map_err(engine)
+                    .map_err(|x| e.err(x))
             })
             .collect()
     }
 
     fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError> {
+        let e = self.reader()?;
         let skip = tree.len() + 1;
         let mut end = tree.as_bytes().to_vec();
         end.push(1);
-        self.tree
+        e.tree
             .range(full_key(tree, start)..end)
             .take(limit)
             .map(|r| {
                 r.map(|(k, v)| (k[skip..].to_vec(), v.to_vec()))
-                    .map_err(engine)
+                    .map_err(|x| e.err(x))
             })
             .collect()
     }
 
     fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
+        let e = self.reader()?;
         let mut n = 0;
-        for r in self.tree.scan_prefix(full_key(tree, prefix)).keys() {
-            r.map_err(engine)?;
+        for r in e.tree.scan_prefix(full_key(tree, prefix)).keys() {
+            r.map_err(|x| e.err(x))?;
             n += 1;
         }
         Ok(n)
@@ -124,18 +345,22 @@ impl KvStore for SledStore {
     /// (four log writes and syncs for a request's write, its audit entry and its flush).
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
         let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let e = self.writer()?;
         let mut tx = SledTx {
-            tree: &self.tree,
+            tree: &e.tree,
+            engine: &e,
+            store: self,
             writes: BTreeMap::new(),
+            room_checked: false,
         };
         if !body(&mut tx) {
             return Ok(false);
         }
         let mut writes = tx.writes.into_iter();
-        match (writes.next(), writes.len()) {
-            (None, _) => {}
-            (Some((key, Some(value))), 0) => drop(self.tree.insert(key, value).map_err(engine)?),
-            (Some((key, None)), 0) => drop(self.tree.remove(key).map_err(engine)?),
+        let applied = match (writes.next(), writes.len()) {
+            (None, _) => Ok(()),
+            (Some((key, Some(value))), 0) => e.tree.insert(key, value).map(drop),
+            (Some((key, None)), 0) => e.tree.remove(key).map(drop),
             (Some(first), _) => {
                 let mut batch = sled::Batch::default();
                 for (key, value) in std::iter::once(first).chain(writes) {
@@ -144,20 +369,38 @@ impl KvStore for SledStore {
                         None => batch.remove(key),
                     }
                 }
-                self.tree.apply_batch(batch).map_err(engine)?;
+                e.tree.apply_batch(batch)
             }
-        }
+        };
+        applied.map_err(|x| e.err(x))?;
         Ok(true)
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map(drop).map_err(engine)
+        let e = self.writer()?;
+        e.db.flush().map(drop).map_err(|x| e.err(x))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::RefCell;
+
+    /// Opens `dir` again after a store on it was dropped: sled's I/O threads (shared by every
+    /// test of the process) may hold the dropped store's file, and its lock, a moment longer.
+    fn reopen(dir: &Path, min_free: u64) -> SledStore {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match SledStore::open_with_reserve(dir, min_free) {
+                Ok(s) => return s,
+                Err(e) if Instant::now() < deadline && e.to_string().contains("lock") => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => panic!("reopening: {e}"),
+            }
+        }
+    }
 
     #[test]
     fn passes_the_engine_suite() {
@@ -174,7 +417,68 @@ mod tests {
                 .unwrap();
             s.flush().unwrap();
         }
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = reopen(dir.path(), 0);
         assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
+    }
+
+    #[test]
+    fn below_the_reserve_writes_are_refused_and_reads_work() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = SledStore::open_with_reserve(dir.path(), 0).unwrap();
+            assert!(s
+                .transaction(&|tx| tx.put("t", b"k", b"v").is_ok())
+                .unwrap());
+            s.flush().unwrap();
+        }
+        // a reserve larger than any disk: every write is refused before it is written
+        let s = reopen(dir.path(), u64::MAX);
+        let refused = RefCell::new(None);
+        let committed = s
+            .transaction(&|tx| match tx.put("t", b"k", b"new") {
+                Ok(()) => true,
+                Err(e) => {
+                    *refused.borrow_mut() = Some(e);
+                    false
+                }
+            })
+            .unwrap();
+        assert!(!committed);
+        let err = refused.into_inner().expect("the write was refused");
+        assert!(matches!(err, StoreError::Full(_)), "{err:?}");
+        assert!(err.is_transient());
+        let deleted = s.transaction(&|tx| tx.delete("t", b"k").is_ok()).unwrap();
+        assert!(!deleted, "deletes are writes too");
+        assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
+        assert_eq!(s.scan_prefix("t", b"").unwrap().len(), 1);
+        // a transaction that only reads still runs
+        assert!(s.transaction(&|tx| tx.get("t", b"k").is_ok()).unwrap());
+    }
+
+    #[test]
+    fn a_failed_engine_serves_reads_and_is_reopened_for_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStore::open_with_reserve(dir.path(), 0).unwrap();
+        assert!(s
+            .transaction(&|tx| tx.put("t", b"k", b"v").is_ok())
+            .unwrap());
+        s.flush().unwrap();
+        // as after sled failed a write (disk full): marked failed, still readable
+        s.current()
+            .expect("open")
+            .failed
+            .store(true, Ordering::SeqCst);
+        assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
+        // the next write (space is available) reopens the database from its directory
+        *s.last_reopen.lock().unwrap() = None;
+        assert!(s
+            .transaction(&|tx| tx.put("t", b"k2", b"v2").is_ok())
+            .unwrap());
+        s.flush().unwrap();
+        assert!(!s.current().expect("open").failed.load(Ordering::SeqCst));
+        assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
+        drop(s);
+        let s = reopen(dir.path(), 0);
+        assert_eq!(s.get("t", b"k2").unwrap().as_deref(), Some(&b"v2"[..]));
     }
 }

@@ -45,29 +45,3 @@ pub(crate) fn pool(e: PoolError) -> StoreError {
         other => StoreError::Engine(format!("PostgreSQL pool: {other}")),
     }
 }
-
-/// A copy of `e` (a failure remembered by a transaction and answered to every later
-/// operation of it).
-pub(crate) fn duplicate(e: &StoreError) -> StoreError {
-    match e {
-        StoreError::Engine(m) => StoreError::Engine(m.clone()),
-        StoreError::Conflict => StoreError::Conflict,
-        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-        StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn copies_keep_the_kind() {
-        assert!(matches!(
-            duplicate(&StoreError::Conflict),
-            StoreError::Conflict
-        ));
-        assert!(duplicate(&StoreError::Unavailable("x".into())).is_transient());
-        assert!(!duplicate(&StoreError::Engine("x".into())).is_transient());
-    }
-}

@@ -1,7 +1,7 @@
 //! Serializable transactions with bounded retries on conflicts.
 
 use super::bridge::Bridge;
-use super::errors::{self, classify, duplicate};
+use super::errors::{self, classify};
 use crate::{StoreError, Tx, TxBody};
 use deadpool_postgres::{Object, Pool};
 use std::hash::{BuildHasher, Hasher};
@@ -194,10 +194,10 @@ impl PgTx<'_> {
     /// Runs a body operation, refusing once a failure is remembered and remembering a new one.
     fn call(&mut self, op: Op) -> Result<Option<Vec<u8>>, StoreError> {
         if let Some(f) = &self.failure {
-            return Err(duplicate(f));
+            return Err(f.clone());
         }
         self.round(op)
-            .inspect_err(|e| self.failure = Some(duplicate(e)))
+            .inspect_err(|e| self.failure = Some(e.clone()))
     }
 
     /// Sends COMMIT or ROLLBACK; on success the connection is clean again.
