@@ -19,6 +19,7 @@ pub mod ids;
 pub mod json;
 pub mod key_store;
 pub mod keys;
+pub mod migrate;
 pub mod model;
 pub mod oauth;
 pub mod passwords;

@@ -121,6 +121,27 @@ impl KvStore for SledStore {
         Ok(n)
     }
 
+    /// One seek per tree: read the first key at or after the cursor, take its tree name (the
+    /// bytes before the NUL), then jump past every key of that tree (`name` followed by 0x01).
+    fn trees(&self) -> Result<Vec<String>, StoreError> {
+        let mut names = Vec::new();
+        let mut from: Vec<u8> = Vec::new();
+        loop {
+            let Some(first) = self.tree.range(from.clone()..).keys().next() else {
+                return Ok(names);
+            };
+            let key = first.map_err(engine)?;
+            let end = key.iter().position(|b| *b == 0).ok_or_else(|| {
+                StoreError::Corrupt("a sled key without a tree name separator".into())
+            })?;
+            let name = std::str::from_utf8(&key[..end])
+                .map_err(|_| StoreError::Corrupt("a tree name that is not UTF-8".into()))?;
+            names.push(name.to_string());
+            from = key[..end].to_vec();
+            from.push(1);
+        }
+    }
+
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
         let result = self.tree.transaction(|t| {
             let failure = RefCell::new(None);
