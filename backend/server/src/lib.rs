@@ -13,6 +13,7 @@ pub mod compute;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod exclusive;
 pub mod hosts;
 pub mod identity;
 pub mod ids;
