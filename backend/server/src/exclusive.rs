@@ -187,9 +187,18 @@ mod tests {
             expires_ms: now_ms() - 1,
         };
         store
-            .transact(|tx| tx.put(trees::SHARED, b"lease/identity", &serde_json::to_vec(&dead).unwrap()))
+            .transact(|tx| {
+                tx.put(
+                    trees::SHARED,
+                    b"lease/identity",
+                    &serde_json::to_vec(&dead).unwrap(),
+                )
+            })
             .unwrap();
-        let _taken = b.lock(&store).await.expect("an expired lease is taken over");
+        let _taken = b
+            .lock(&store)
+            .await
+            .expect("an expired lease is taken over");
         assert!(!a.try_take(&store).unwrap());
     }
 

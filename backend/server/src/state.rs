@@ -116,10 +116,7 @@ impl AppState {
     /// Replicas sharing one database serialize them too, through a lease in the store
     /// ([`Exclusive`]); waiting too long for it is 503 TEMPORARILY_UNAVAILABLE.
     pub async fn identity_writes(&self) -> crate::error::ApiResult<ExclusiveGuard<'_>> {
-        self.inner
-            .identity_writes
-            .lock(&self.inner.store)
-            .await
+        self.inner.identity_writes.lock(&self.inner.store).await
     }
 
     /// The audit log.

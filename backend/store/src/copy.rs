@@ -266,7 +266,8 @@ pub fn copy(from: &View<'_>, to: &dyn KvStore, batch: usize) -> Result<u64, Stor
 }
 
 fn write(to: &dyn KvStore, tree: &str, entries: &[(Vec<u8>, Vec<u8>)]) -> Result<(), StoreError> {
-    let committed = to.transaction(&|tx| entries.iter().all(|(k, v)| tx.put(tree, k, v).is_ok()))?;
+    let committed =
+        to.transaction(&|tx| entries.iter().all(|(k, v)| tx.put(tree, k, v).is_ok()))?;
     if committed {
         Ok(())
     } else {
@@ -447,11 +448,20 @@ mod tests {
         from.transaction(&|tx| tx.put("edge", &[0xff, 0xff], &[0, 1, 2]).is_ok())
             .unwrap();
         let source = View::new(&from);
-        assert_eq!(copy(&source, &to, 100).unwrap(), PAGE as u64 * 2 + 7 + 3 + 1);
+        assert_eq!(
+            copy(&source, &to, 100).unwrap(),
+            PAGE as u64 * 2 + 7 + 3 + 1
+        );
         let check = verify(&source, &View::new(&to)).unwrap();
         assert!(check.identical(), "{:?}", check.differences);
-        assert_eq!(check.source.tree("big").unwrap().entries, PAGE as u64 * 2 + 7);
-        assert_eq!(check.source.digest(), summarize(&View::new(&to)).unwrap().digest());
+        assert_eq!(
+            check.source.tree("big").unwrap().entries,
+            PAGE as u64 * 2 + 7
+        );
+        assert_eq!(
+            check.source.digest(),
+            summarize(&View::new(&to)).unwrap().digest()
+        );
         assert_eq!(check.source, summarize(&source).unwrap());
     }
 
@@ -503,9 +513,14 @@ mod tests {
             to.get("t", &1u32.to_be_bytes()).unwrap().as_deref(),
             Some(&b"from the file"[..])
         );
-        assert_eq!(to.get("shared", b"doc").unwrap().as_deref(), Some(&b"{}"[..]));
+        assert_eq!(
+            to.get("shared", b"doc").unwrap().as_deref(),
+            Some(&b"{}"[..])
+        );
         assert!(verify(&source, &View::new(&to)).unwrap().identical());
-        assert!(!verify(&View::new(&from), &View::new(&to)).unwrap().identical());
+        assert!(!verify(&View::new(&from), &View::new(&to))
+            .unwrap()
+            .identical());
     }
 
     #[test]

@@ -100,13 +100,17 @@ fn every_tree_with_entries_is_listed(kv: &dyn KvStore) {
         vec!["a", "b", "bb", "q", "r", "r2"],
         "trees in bytewise order"
     );
-    kv.transaction(&|tx| tx.put("c", b"back", b"1").is_ok() && tx.put("\u{e9}t\u{e9}", b"", b"").is_ok())
-        .expect("transaction");
+    kv.transaction(&|tx| {
+        tx.put("c", b"back", b"1").is_ok() && tx.put("\u{e9}t\u{e9}", b"", b"").is_ok()
+    })
+    .expect("transaction");
     assert_eq!(
         kv.trees().expect("trees"),
         vec!["a", "b", "bb", "c", "q", "r", "r2", "\u{e9}t\u{e9}"]
     );
-    kv.transaction(&|tx| tx.delete("c", b"back").is_ok() && tx.delete("\u{e9}t\u{e9}", b"").is_ok())
-        .expect("transaction");
+    kv.transaction(&|tx| {
+        tx.delete("c", b"back").is_ok() && tx.delete("\u{e9}t\u{e9}", b"").is_ok()
+    })
+    .expect("transaction");
     assert_eq!(kv.trees().expect("trees").len(), 6);
 }

@@ -68,7 +68,10 @@ async fn unwraps(choice: &StoreChoice, dir: &Path, store: &Store) {
 async fn sled_to_sled_copies_the_installation_and_its_key_file() {
     let root = tempfile::tempdir().unwrap();
     let (a, b) = (root.path().join("a"), root.path().join("b"));
-    let (from, to) = (StoreLocation::Sled(a.clone()), StoreLocation::Sled(b.clone()));
+    let (from, to) = (
+        StoreLocation::Sled(a.clone()),
+        StoreLocation::Sled(b.clone()),
+    );
 
     let held = sled_installation(&a).await;
     let busy = migrate(&from, &to, false).expect_err("a server holds the store");
@@ -91,7 +94,10 @@ async fn sled_to_sled_copies_the_installation_and_its_key_file() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(b.join("kms/keys.json")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(b.join("kms/keys.json"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o077, 0, "the key file is private");
     }
     {
@@ -116,7 +122,11 @@ async fn sled_to_sled_copies_the_installation_and_its_key_file() {
     assert!(store.kv().get("stray", b"k").unwrap().is_none());
     drop(store);
 
-    let same = migrate(&from, &StoreLocation::Sled(root.path().join("a/../a")), true);
+    let same = migrate(
+        &from,
+        &StoreLocation::Sled(root.path().join("a/../a")),
+        true,
+    );
     assert!(same.is_err(), "a store is not migrated onto itself");
     let empty = migrate(&StoreLocation::Sled(root.path().join("none")), &to, true)
         .expect_err("no installation there");
@@ -153,7 +163,11 @@ async fn sled_to_postgres_and_back_keeps_every_byte_and_key() {
         let doc = store.kv().get(trees::SHARED, key_store::KEY).unwrap();
         assert_eq!(doc, Some(std::fs::read(a.join("kms/keys.json")).unwrap()));
         unwraps(&StoreChoice::Postgres(url.clone()), &fresh, &store).await;
-        assert!(store.kv().get("bulk", &(BULK - 1).to_be_bytes()).unwrap().is_some());
+        assert!(store
+            .kv()
+            .get("bulk", &(BULK - 1).to_be_bytes())
+            .unwrap()
+            .is_some());
     }
 
     let mut out = Vec::new();
@@ -176,5 +190,8 @@ async fn sled_to_postgres_and_back_keeps_every_byte_and_key() {
     assert!(server.get(trees::SHARED, key_store::KEY).unwrap().is_some());
     let live = migrate(&via, &StoreLocation::Sled(root.path().join("d")), false)
         .expect_err("a server is connected");
-    assert!(live.to_string().contains("running Ironbrick servers"), "{live:#}");
+    assert!(
+        live.to_string().contains("running Ironbrick servers"),
+        "{live:#}"
+    );
 }
