@@ -56,7 +56,7 @@ def test_a_sled_installation_moves_to_postgres_and_keeps_working():
             assert line, f"no line for {tree}: {report}"
             source_n, target_n = line.split()[1:3]
             assert int(source_n) > 0 and source_n == target_n, line
-        assert "password" not in report and pat.token_value not in report and mark not in report
+        assert old.password not in report and old.token not in report and pat.token_value not in report and mark not in report
 
         again = migrate("--from", str(old.data_dir), "--to", target)
         assert again.returncode != 0 and "--overwrite" in again.stderr, again.stderr
