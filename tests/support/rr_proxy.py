@@ -4,7 +4,9 @@ replicas.
 Each new client connection goes to the next target port in turn; when that one refuses (a
 replica that is down), the connection goes on to the one after, so clients only fail when every
 target is down. Bytes are relayed both ways unchanged (HTTP, PROXY protocol headers and all)
-until either side closes. One thread accepts; each relayed connection gets two pump threads.
+until either side closes. The upstream connection leaves from the client's own loopback
+address, so a replica sees the client address it would see without the proxy (tests pose as a
+load balancer or a stranger from 127.0.0.2 and 127.0.0.3). One thread accepts; each relayed connection gets two pump threads.
 `stop()` closes the listener and every relayed connection and waits for the acceptor.
 
 Spreading is per connection, as with a layer-4 load balancer: a client that keeps one
@@ -92,9 +94,16 @@ class RoundRobinProxy:
 
     def _relay(self, client: socket.socket) -> None:
         upstream = None
+        try:
+            # Keep the client's loopback address (127.0.0.x are all this host's): the replicas
+            # see the address a direct connection would show (IP access lists, trusted proxies).
+            source = (client.getpeername()[0], 0)
+        except OSError:
+            source = None
         for port in self._order():
             try:
-                upstream = socket.create_connection(("127.0.0.1", port), timeout=CONNECT_TIMEOUT)
+                upstream = socket.create_connection(("127.0.0.1", port), timeout=CONNECT_TIMEOUT,
+                                                    source_address=source)
             except OSError:
                 continue
             with self._lock:
