@@ -128,21 +128,22 @@ class RoundRobinProxy:
 
     @staticmethod
     def _pump(src: socket.socket, dst: socket.socket) -> None:
-        """Copies src to dst until src closes, then half-closes dst (a reset ends both ways)."""
+        """Copies src to dst until src ends (closed or reset) or dst refuses more, then
+        half-closes dst. The other direction carries on until its own end: a server that
+        answers early and closes while the client still sends (a refused large body) gets its
+        answer delivered, as over a direct connection."""
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
                 dst.sendall(data)
+        except OSError:
+            pass
+        try:
             dst.shutdown(socket.SHUT_WR)
         except OSError:
-            # one side was reset (a killed replica) or closed by stop(): end the other as well
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            pass
 
     def stop(self) -> None:
         """Stops accepting and closes every relayed connection."""
