@@ -26,8 +26,8 @@ INSTALL_HINT = ("PostgreSQL server binaries (initdb, pg_ctl) were not found: ins
 def wanted() -> bool:
     """Whether backends should use PostgreSQL (IRONBRICK_TEST_STORE=postgres)."""
     store = os.environ.get("IRONBRICK_TEST_STORE", "sled")
-    if store not in ("sled", "postgres"):
-        raise RuntimeError(f"IRONBRICK_TEST_STORE must be sled or postgres, not {store!r}")
+    if store not in ("sled", "postgres", "replicas"):
+        raise RuntimeError(f"IRONBRICK_TEST_STORE must be sled, postgres or replicas, not {store!r}")
     return store == "postgres"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from support import postgres
+from support import postgres, replica_group
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,7 +69,7 @@ class Backend:
     args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     port: int = 0
-    proc: subprocess.Popen | None = None
+    proc: "subprocess.Popen | replica_group.ReplicaGroup | None" = None
     host: str = ""
     account_id: str = ""
     token: str = ""
@@ -77,9 +77,18 @@ class Backend:
     password: str = ""
     # with IRONBRICK_TEST_STORE=postgres: this backend's own database, kept across restarts
     store_url: str = ""
+    # replicas on `store_url` behind a round-robin proxy (0: as IRONBRICK_TEST_STORE says,
+    # which is 3 with `replicas` unless the test passed its own --store); see replica_group
+    replicas: int = 0
 
     def start(self) -> "Backend":
         self.port = self.port or free_port()
+        replicas = self.replicas or (replica_group.REPLICAS if replica_group.wanted() and "--store" not in self.args
+                                     else 0)
+        if replicas:
+            self.store_url = self.store_url or postgres.shared().database()
+            self.proc = replica_group.ReplicaGroup(self, replicas).start()
+            return self._read_bootstrap()
         log = open(self.data_dir.parent / f"ironbrick-{self.port}.log", "ab")
         store = []
         if postgres.wanted() and "--store" not in self.args:
@@ -96,6 +105,9 @@ class Backend:
                     break
             except requests.RequestException:
                 time.sleep(0.05)
+        return self._read_bootstrap()
+
+    def _read_bootstrap(self) -> "Backend":
         boot = json.loads((self.data_dir / "bootstrap.json").read_text())
         # a replica whose admin token another replica minted writes no token (see bootstrap.rs)
         self.host, self.account_id = boot["host"], boot["account_id"]
@@ -104,7 +116,10 @@ class Backend:
         return self
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc is not None:
+        if isinstance(self.proc, replica_group.ReplicaGroup):
+            self.proc.stop(sig)
+            self.proc = None
+        elif self.proc is not None:
             stop(self.proc, sig)
             self.proc = None
 

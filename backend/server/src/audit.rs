@@ -347,6 +347,9 @@ mod tests {
         fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
             self.0.count_prefix(tree, prefix)
         }
+        fn trees(&self) -> Result<Vec<String>, StoreError> {
+            self.0.trees()
+        }
         fn transaction(&self, body: &ironbrick_store::TxBody<'_>) -> Result<bool, StoreError> {
             self.0.transaction(body)
         }

@@ -24,7 +24,8 @@ use ironbrick_store::{Store, StoreError};
 use serde::Serialize;
 use std::path::Path;
 
-const ACCOUNT_KEY: &str = "account";
+/// The account record's key in [`trees::META`].
+pub(crate) const ACCOUNT_KEY: &str = "account";
 
 /// Present in [`trees::SHARED`] once the admin token was issued.
 const TOKEN_ISSUED: &[u8] = b"bootstrap_admin_token_issued";

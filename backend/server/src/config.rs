@@ -28,6 +28,17 @@ pub enum Command {
     /// disable and enable keys. A running server sees changes at once (after its cached data
     /// keys expire, `--dek-cache-ttl`).
     Kms(KmsArgs),
+    /// Copy a whole installation from one store to another (a sled data dir, `PATH` or
+    /// `sled:PATH`, or a postgres:// URL), byte for byte, then verify the copy.
+    ///
+    /// Every tree and key moves as stored: sealed data and wrapped keys stay wrapped (nothing is
+    /// decrypted), tokens keep working. The local key store moves with the data (on sled it is
+    /// <data-dir>/kms/keys.json, on PostgreSQL a document in the database). Stop every server
+    /// first: a sled store a server holds, and a database servers are connected to, are
+    /// refused. A target holding anything is refused unless --overwrite. The verification walks
+    /// both stores and compares every entry; it prints per-tree counts and SHA-256 digests and
+    /// fails (non-zero exit) on any difference.
+    Migrate(crate::migrate::MigrateArgs),
 }
 
 /// Flags of `ironbrick kms`.

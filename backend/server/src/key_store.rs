@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::path::Path;
 
 /// The document's key in [`trees::SHARED`].
-const KEY: &[u8] = b"local_kms_keys";
+pub(crate) const KEY: &[u8] = b"local_kms_keys";
 
 /// [`KeyDocument`] in a [`Store`].
 #[derive(Debug, Clone)]

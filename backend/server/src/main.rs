@@ -14,6 +14,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => ironbrick::serve::run(*args).await,
         Command::Kms(args) => ironbrick::keys::run(args),
+        Command::Migrate(args) => ironbrick::migrate::run(&args, &mut std::io::stdout()).map(drop),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

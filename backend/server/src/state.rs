@@ -1,6 +1,7 @@
 //! Shared application state.
 
 use crate::audit::Audit;
+use crate::exclusive::{Exclusive, ExclusiveGuard};
 use crate::hosts::WorkspaceDomain;
 use crate::invalidation;
 use crate::limits::{Limiters, Limits};
@@ -51,7 +52,7 @@ struct Inner {
     audit: Audit,
     vault: Vault,
     passwords: Passwords,
-    identity_writes: tokio::sync::Mutex<()>,
+    identity_writes: Exclusive,
     limits: Limits,
     limiters: Limiters,
 }
@@ -87,7 +88,7 @@ impl AppState {
             audit,
             vault: Vault::new(envelope),
             passwords,
-            identity_writes: tokio::sync::Mutex::new(()),
+            identity_writes: Exclusive::new("identity-writes"),
             limits,
             limiters,
         });
@@ -137,8 +138,11 @@ impl AppState {
     /// concurrent PATCHes adding different members to one group (Terraform applies
     /// `databricks_group_member`s in parallel) would each write a member list lacking the
     /// other's member. Identity writes are rare next to reads, which never take it.
-    pub async fn identity_writes(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.inner.identity_writes.lock().await
+    ///
+    /// Replicas sharing one database serialize them too, through a lease in the store
+    /// ([`Exclusive`]); waiting too long for it is 503 TEMPORARILY_UNAVAILABLE.
+    pub async fn identity_writes(&self) -> crate::error::ApiResult<ExclusiveGuard<'_>> {
+        self.inner.identity_writes.lock(&self.inner.store).await
     }
 
     /// Request limits ([`crate::limits`]).

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use ironbrick_store::{PgStore, SledStore, Store};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -46,6 +46,51 @@ impl std::fmt::Debug for StoreChoice {
     }
 }
 
+/// A whole installation's store, as `ironbrick migrate` names one: a sled data dir (`PATH` or
+/// `sled:PATH`, the directory `--data-dir` names, holding `db/` and `kms/`) or a PostgreSQL
+/// URL. Debug and Display never show a database password.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// The data dir of a sled installation.
+    Sled(PathBuf),
+    /// A PostgreSQL database: a `postgres://` or `postgresql://` URL.
+    Postgres(String),
+}
+
+impl FromStr for StoreLocation {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Ok(StoreChoice::Postgres(url)) = s.parse::<StoreChoice>() {
+            return Ok(Self::Postgres(url));
+        }
+        let path = s.strip_prefix("sled:").unwrap_or(s);
+        if path.is_empty() || path == "sled" {
+            return Err("expected a sled data dir (PATH or sled:PATH) or a postgres:// URL".into());
+        }
+        if path.contains("://") {
+            // Not echoed: it may be a mistyped URL with a password.
+            return Err("expected a sled data dir (PATH or sled:PATH) or a postgres:// URL".into());
+        }
+        Ok(Self::Sled(PathBuf::from(path)))
+    }
+}
+
+impl std::fmt::Display for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sled(dir) => write!(f, "sled:{}", dir.display()),
+            Self::Postgres(url) => f.write_str(&ironbrick_store::redacted_url(url)),
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
 /// Opens the chosen store (`pool_size` connections for PostgreSQL), creating or migrating it.
 /// sled refuses writes while its disk has less than `min_free` bytes available
 /// ([`SledStore::open_with_reserve`]).
@@ -82,5 +127,20 @@ mod tests {
         assert!(!format!("{pg:?}").contains("pw-123"));
         let err = "mysql://u:pw-123@h/db".parse::<StoreChoice>().unwrap_err();
         assert!(!err.contains("pw-123"));
+    }
+
+    #[test]
+    fn locations_are_data_dirs_or_urls() {
+        let at = |s: &str| s.parse::<StoreLocation>();
+        assert_eq!(at("./data").unwrap(), StoreLocation::Sled("./data".into()));
+        assert_eq!(at("sled:/x/y").unwrap(), StoreLocation::Sled("/x/y".into()));
+        assert_eq!(at("sled:/x/y").unwrap().to_string(), "sled:/x/y");
+        let pg = at("postgresql://u:pw-123@127.0.0.1/ib").unwrap();
+        assert!(matches!(pg, StoreLocation::Postgres(_)));
+        assert!(!format!("{pg} {pg:?}").contains("pw-123"));
+        for bad in ["", "sled", "sled:", "mysql://u:pw-123@h/db"] {
+            let err = at(bad).unwrap_err();
+            assert!(!err.contains("pw-123"), "{err}");
+        }
     }
 }

@@ -116,6 +116,9 @@ mod tests {
         fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
             self.inner.count_prefix(tree, prefix)
         }
+        fn trees(&self) -> Result<Vec<String>, StoreError> {
+            self.inner.trees()
+        }
         fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
             self.inner.transaction(body)
         }

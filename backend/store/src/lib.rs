@@ -6,9 +6,11 @@
 //! [`suite::run`] is the one behavioural test suite every engine must pass. On top, [`Store`]
 //! is the concrete handle the server uses: typed transactions with domain errors
 //! ([`Store::transact`]) and versioned records ([`record`]). The [`changes`] feed tells a
-//! process's caches about writes, its own and (on PostgreSQL) other replicas'.
+//! process's caches about writes, its own and (on PostgreSQL) other replicas'. [`copy`] moves a
+//! whole store from one engine to another and checks the copy.
 
 pub mod changes;
+pub mod copy;
 mod error;
 mod flush;
 mod leader;
@@ -20,6 +22,9 @@ mod store;
 pub mod suite;
 
 pub use changes::{Change, ChangeFeed};
+#[cfg(feature = "test-cluster")]
+pub use pg::cluster::TempCluster;
+
 pub use error::StoreError;
 pub use leader::{Leadership, Solo};
 pub use mem::MemStore;
@@ -79,6 +84,10 @@ pub trait KvStore: Send + Sync + std::fmt::Debug {
     fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError>;
     /// Number of entries of `tree` whose key starts with `prefix`.
     fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError>;
+    /// The names of every tree that holds at least one entry, in bytewise order (a tree whose
+    /// last entry was deleted is not listed). With [`KvStore::scan_from`] this walks the whole
+    /// store ([`copy`] does, to migrate an installation from one engine to another).
+    fn trees(&self) -> Result<Vec<String>, StoreError>;
     /// Runs `body` atomically and in isolation; commits when it returns `true`.
     /// Returns whether the transaction committed.
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError>;

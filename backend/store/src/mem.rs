@@ -88,6 +88,15 @@ impl KvStore for MemStore {
         }))
     }
 
+    fn trees(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .lock()?
+            .iter()
+            .filter(|(_, t)| !t.is_empty())
+            .map(|(name, _)| name.clone())
+            .collect())
+    }
+
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
         let mut trees = self.lock()?;
         let mut tx = MemTx {

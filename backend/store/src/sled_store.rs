@@ -338,6 +338,28 @@ impl KvStore for SledStore {
         Ok(n)
     }
 
+    /// One seek per tree: read the first key at or after the cursor, take its tree name (the
+    /// bytes before the NUL), then jump past every key of that tree (`name` followed by 0x01).
+    fn trees(&self) -> Result<Vec<String>, StoreError> {
+        let e = self.reader()?;
+        let mut names = Vec::new();
+        let mut from: Vec<u8> = Vec::new();
+        loop {
+            let Some(first) = e.tree.range(from.clone()..).keys().next() else {
+                return Ok(names);
+            };
+            let key = first.map_err(|x| e.err(x))?;
+            let end = key.iter().position(|b| *b == 0).ok_or_else(|| {
+                StoreError::Corrupt("a sled key without a tree name separator".into())
+            })?;
+            let name = std::str::from_utf8(&key[..end])
+                .map_err(|_| StoreError::Corrupt("a tree name that is not UTF-8".into()))?;
+            names.push(name.to_string());
+            from = key[..end].to_vec();
+            from.push(1);
+        }
+    }
+
     /// Transactions are serialized by the store's writer lock (every write goes through here),
     /// so the body reads committed data plus its own writes and nothing can change under it.
     /// On commit, one write is a plain insert or remove, and several are one atomic sled batch.

@@ -10,6 +10,7 @@ pub fn run(kv: &dyn KvStore) {
     transactions_see_their_own_writes(kv);
     deletes_remove(kv);
     range_scans_start_at_a_key_and_stop_at_the_tree(kv);
+    every_tree_with_entries_is_listed(kv);
 }
 
 fn reads_what_was_committed(kv: &dyn KvStore) {
@@ -90,4 +91,26 @@ fn range_scans_start_at_a_key_and_stop_at_the_tree(kv: &dyn KvStore) {
     assert_eq!(rows.len(), 2);
     assert!(kv.scan_from("r", &[0xff; 9], 10).expect("scan").is_empty());
     assert!(kv.scan_from("none", b"", 10).expect("scan").is_empty());
+}
+
+fn every_tree_with_entries_is_listed(kv: &dyn KvStore) {
+    // "c" was emptied by `deletes_remove`: a tree without entries is not listed.
+    assert_eq!(
+        kv.trees().expect("trees"),
+        vec!["a", "b", "bb", "q", "r", "r2"],
+        "trees in bytewise order"
+    );
+    kv.transaction(&|tx| {
+        tx.put("c", b"back", b"1").is_ok() && tx.put("\u{e9}t\u{e9}", b"", b"").is_ok()
+    })
+    .expect("transaction");
+    assert_eq!(
+        kv.trees().expect("trees"),
+        vec!["a", "b", "bb", "c", "q", "r", "r2", "\u{e9}t\u{e9}"]
+    );
+    kv.transaction(&|tx| {
+        tx.delete("c", b"back").is_ok() && tx.delete("\u{e9}t\u{e9}", b"").is_ok()
+    })
+    .expect("transaction");
+    assert_eq!(kv.trees().expect("trees").len(), 6);
 }

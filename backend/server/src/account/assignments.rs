@@ -116,7 +116,7 @@ async fn update(
     Body(req): Body<UpdateWorkspaceAssignments>,
 ) -> ApiResult<Json<PermissionAssignment>> {
     let store = state.store();
-    let _writes = state.identity_writes().await;
+    let _writes = state.identity_writes().await?;
     workspace(store, ws)?;
     let p = principal(store, id)?;
     // ADMIN wins over USER; other values are ignored, and no permission at all removes the
@@ -144,7 +144,7 @@ async fn delete(
     Path((_, ws, id)): Path<(String, i64, i64)>,
 ) -> ApiResult<Json<Empty>> {
     let store = state.store();
-    let _writes = state.identity_writes().await;
+    let _writes = state.identity_writes().await?;
     workspace(store, ws)?;
     let p = principal(store, id)?;
     if directory::assignment(store, ws, id)?.is_none() {

@@ -183,7 +183,7 @@ async fn create(
     Extension(ctx): Extension<WorkspaceCtx>,
     Body(req): Body<PolicyRequest>,
 ) -> ApiResult<Json<CreatePolicyResponse>> {
-    let _guard = state.identity_writes().await;
+    let _guard = state.identity_writes().await?;
     let mut policy = shape(&req)?;
     check_unique_name(&state, ctx.id(), &policy.name, "")?;
     policy.policy_id = new_id();
@@ -200,7 +200,7 @@ async fn edit(
     Extension(ctx): Extension<WorkspaceCtx>,
     Body(req): Body<PolicyRequest>,
 ) -> ApiResult<Json<Empty>> {
-    let _guard = state.identity_writes().await;
+    let _guard = state.identity_writes().await?;
     let id = crate::validate::required("policy_id", req.policy_id.as_deref().unwrap_or_default())?
         .to_owned();
     let old = find(&state, ctx.id(), &id)?;
@@ -218,7 +218,7 @@ async fn delete(
     Extension(ctx): Extension<WorkspaceCtx>,
     Body(req): Body<PolicyId>,
 ) -> ApiResult<Json<Empty>> {
-    let _guard = state.identity_writes().await;
+    let _guard = state.identity_writes().await?;
     find(&state, ctx.id(), &req.policy_id)?;
     let k = key(ctx.id(), &req.policy_id);
     let acl = format!("cluster-policies/{}", req.policy_id);

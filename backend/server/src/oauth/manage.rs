@@ -82,7 +82,7 @@ async fn create(
         )));
     }
     let (value, record) = {
-        let _guard = state.identity_writes().await;
+        let _guard = state.identity_writes().await?;
         secrets::create(state.store(), sp.id, lifetime)?
     };
     state.flush().await?;

@@ -232,7 +232,7 @@ async fn create<R: Resource>(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let mut d = draft::parse(R::KIND, caller.level, body, Absent::Keeps, None)?;
     hash_password(&state, &mut d).await?;
-    let _writes = state.identity_writes().await;
+    let _writes = state.identity_writes().await?;
     let p = write::create(state.store(), &caller, R::KIND, d)?;
     state.passwords().cache().forget(p.id);
     state.flush().await?;
@@ -247,7 +247,7 @@ async fn replace<R: Resource>(
     Body(body): Body<Value>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let _writes = state.identity_writes().await;
+    let _writes = state.identity_writes().await?;
     let p = write::lookup(store, caller.level, R::KIND, id_param(&params)?)?;
     let mut d = draft::parse(R::KIND, caller.level, body, Absent::Keeps, Some(&p))?;
     hash_password(&state, &mut d).await?;
@@ -265,7 +265,7 @@ async fn patch<R: Resource>(
     Body(req): Body<PatchRequest>,
 ) -> ApiResult<Json<Value>> {
     let store = state.store();
-    let _writes = state.identity_writes().await;
+    let _writes = state.identity_writes().await?;
     let p = write::lookup(store, caller.level, R::KIND, id_param(&params)?)?;
     let mut doc = render::doc(store, caller.level, &p)?;
     let patchable: &[&str] = match R::KIND {
@@ -295,7 +295,7 @@ async fn delete<R: Resource>(
     caller: Caller,
     Path(params): Path<HashMap<String, String>>,
 ) -> ApiResult<StatusCode> {
-    let _writes = state.identity_writes().await;
+    let _writes = state.identity_writes().await?;
     let p = write::lookup(state.store(), caller.level, R::KIND, id_param(&params)?)?;
     write::delete(state.store(), &caller, &p)?;
     state.passwords().cache().forget(p.id);

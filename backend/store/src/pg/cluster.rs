@@ -5,6 +5,8 @@
 //! or PATH. Missing binaries fail the test with an install hint: never a silent skip. PostgreSQL
 //! refuses to run as root, so under root the server runs as the `postgres` user (which the
 //! Debian package creates).
+//!
+//! Other crates' tests use it through the `test-cluster` feature (`ironbrick_store::TempCluster`).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -16,7 +18,8 @@ const INSTALL_HINT: &str = "PostgreSQL server binaries (initdb, pg_ctl) were not
      IRONBRICK_PG_BIN at their directory";
 
 /// A running test server; dropped, it is stopped and its files removed.
-pub(crate) struct TempCluster {
+#[derive(Debug)]
+pub struct TempCluster {
     dir: tempfile::TempDir,
     bin: PathBuf,
     port: u16,
@@ -26,7 +29,7 @@ pub(crate) struct TempCluster {
 
 impl TempCluster {
     /// Creates and starts a server. Panics (with an install hint) when PostgreSQL is missing.
-    pub(crate) fn start() -> Self {
+    pub fn start() -> Self {
         let bin = bindir().unwrap_or_else(|| panic!("{INSTALL_HINT}"));
         let dir = tempfile::Builder::new()
             .prefix("ironbrick-pg-")
@@ -88,7 +91,7 @@ impl TempCluster {
     }
 
     /// Starts the (stopped) server again on the same port and data.
-    pub(crate) fn resume(&mut self) {
+    pub fn resume(&mut self) {
         let options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -k {} -c max_connections=200",
             self.port,
@@ -123,7 +126,7 @@ impl TempCluster {
     }
 
     /// Stops the server by PID (fast shutdown; killed if still alive after 20 s).
-    pub(crate) fn stop(&mut self) {
+    pub fn stop(&mut self) {
         let Some(pid) = self.pid.take() else { return };
         signal(pid, "-INT");
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -137,17 +140,17 @@ impl TempCluster {
     }
 
     /// A URL of database `db` (create it first with [`TempCluster::create_database`]).
-    pub(crate) fn url(&self, db: &str) -> String {
+    pub fn url(&self, db: &str) -> String {
         format!("postgres://ironbrick@127.0.0.1:{}/{db}", self.port)
     }
 
     /// The loopback port.
-    pub(crate) fn port(&self) -> u16 {
+    pub fn port(&self) -> u16 {
         self.port
     }
 
     /// Runs one SQL command in database `db` with psql and returns its unaligned output.
-    pub(crate) fn psql(&self, db: &str, sql: &str) -> String {
+    pub fn psql(&self, db: &str, sql: &str) -> String {
         let out = Command::new(self.bin.join("psql"))
             .args(["-h", "127.0.0.1", "-U", "ironbrick", "-X", "-q", "-t", "-A"])
             .arg("-p")
@@ -164,7 +167,7 @@ impl TempCluster {
     }
 
     /// Creates an empty database `db` and returns its URL.
-    pub(crate) fn create_database(&self, db: &str) -> String {
+    pub fn create_database(&self, db: &str) -> String {
         self.psql("postgres", &format!("CREATE DATABASE {db}"));
         self.url(db)
     }

@@ -108,11 +108,22 @@ impl Leadership for PgLeadership {
     }
 
     fn resign(&self) {
-        let session = self.session.clone();
-        // Closing the session releases the lock.
+        let (session, key) = (self.session.clone(), self.key);
+        // Unlock explicitly, so that the lock is free when this returns (closing the session
+        // releases it too, but PostgreSQL notices the closed connection a little later); then
+        // close the session.
         let _ = blocking(|| {
             self.bridge.run(async move {
-                session.lock().await.take();
+                if let Some(s) = session.lock().await.take() {
+                    if s.held {
+                        let unlock = "SELECT pg_advisory_unlock($1)";
+                        let _ = tokio::time::timeout(
+                            CHECK_TIMEOUT,
+                            s.client.query_one(unlock, &[&key]),
+                        )
+                        .await;
+                    }
+                }
                 Ok(())
             })
         });

@@ -40,8 +40,8 @@ mod leader;
 mod schema;
 mod tx;
 
-#[cfg(test)]
-mod cluster;
+#[cfg(any(test, feature = "test-cluster"))]
+pub(crate) mod cluster;
 #[cfg(test)]
 mod tests;
 
@@ -76,6 +76,7 @@ const SCAN_FROM: &str =
     "SELECT key, value FROM ironbrick_kv WHERE tree = $1 AND key >= $2 ORDER BY key LIMIT $3";
 const COUNT_RANGE: &str =
     "SELECT count(*) FROM ironbrick_kv WHERE tree = $1 AND key >= $2 AND key < $3";
+const TREES: &str = "SELECT DISTINCT tree FROM ironbrick_kv ORDER BY tree";
 const COUNT_OPEN: &str = "SELECT count(*) FROM ironbrick_kv WHERE tree = $1 AND key >= $2";
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -108,6 +109,45 @@ impl PgStore {
     /// Fails with [`StoreError::Unavailable`] when the database cannot be reached. Errors never
     /// contain the URL's password.
     pub fn connect(url: &str, pool_size: usize) -> Result<Self, StoreError> {
+        Self::open(url, pool_size, None)
+    }
+
+    /// [`PgStore::connect`], with every session named `application_name` whatever the URL
+    /// says (tools such as `ironbrick migrate` tell their sessions from the servers' this way:
+    /// see [`PgStore::sessions_named`]).
+    pub fn connect_as(
+        url: &str,
+        pool_size: usize,
+        application_name: &str,
+    ) -> Result<Self, StoreError> {
+        Self::open(url, pool_size, Some(application_name))
+    }
+
+    /// How many sessions named `application_name` are connected to this store's database
+    /// (servers name theirs `ironbrick` unless their URL names them otherwise).
+    pub fn sessions_named(&self, application_name: &str) -> Result<u64, StoreError> {
+        let name = application_name.to_string();
+        let n: i64 = self.read(move |c| {
+            let name = name.clone();
+            Box::pin(async move {
+                let row = c
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity \
+                         WHERE datname = current_database() AND application_name = $1",
+                        &[&name],
+                    )
+                    .await?;
+                Ok(row.get(0))
+            })
+        })?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn open(
+        url: &str,
+        pool_size: usize,
+        application_name: Option<&str>,
+    ) -> Result<Self, StoreError> {
         let mut config: Config = url
             .parse()
             .map_err(|e| StoreError::Engine(format!("invalid PostgreSQL URL: {e}")))?;
@@ -120,8 +160,14 @@ impl PgStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
-        if config.get_application_name().is_none() {
-            config.application_name("ironbrick");
+        match application_name {
+            Some(name) => {
+                config.application_name(name);
+            }
+            None if config.get_application_name().is_none() => {
+                config.application_name("ironbrick");
+            }
+            None => {}
         }
         let target = describe(&config);
         let bridge = Bridge::start(IO_THREADS)?;
@@ -340,6 +386,17 @@ impl KvStore for PgStore {
             })
         })?;
         Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// `SELECT DISTINCT tree`: tree names compare bytewise (collation "C"), as the seam wants.
+    fn trees(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|c| {
+            Box::pin(async move {
+                let st = c.prepare_cached(TREES).await?;
+                let rows = c.query(&st, &[]).await?;
+                Ok(rows.into_iter().map(|r| r.get::<_, String>(0)).collect())
+            })
+        })
     }
 
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {

@@ -93,7 +93,7 @@ pub async fn mutate<R>(
     level: Level,
     change: impl FnOnce(&mut ClusterRecord, i64) -> ApiResult<(R, Vec<NewEvent>)>,
 ) -> ApiResult<R> {
-    let _guard = state.identity_writes().await;
+    let _guard = state.identity_writes().await?;
     let now = now_ms();
     let (mut rec, mut events) = store::load(state, ctx.id(), id, now)?;
     authorize(state, ctx, id, level)?;
@@ -259,7 +259,7 @@ async fn create(
     Extension(ctx): Extension<WorkspaceCtx>,
     Body(body): Body<ClusterSpec>,
 ) -> ApiResult<Json<ClusterId>> {
-    let _guard = state.identity_writes().await;
+    let _guard = state.identity_writes().await?;
     let now = now_ms();
     let requested = with_clone_source(&state, &ctx, body, now)?;
     if let Some(cluster_id) = idempotent_match(&state, &ctx, &requested, now)? {
@@ -516,7 +516,7 @@ async fn permanent_delete(
     Extension(ctx): Extension<WorkspaceCtx>,
     Body(req): Body<ClusterId>,
 ) -> ApiResult<Json<Empty>> {
-    let _guard = state.identity_writes().await;
+    let _guard = state.identity_writes().await?;
     let id = crate::validate::required("cluster_id", &req.cluster_id)?;
     let now = now_ms();
     let (mut rec, mut events) = store::load(&state, ctx.id(), id, now)?;
