@@ -52,6 +52,9 @@ impl KvStore for AuditFull {
     fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
         self.inner.count_prefix(tree, prefix)
     }
+    fn trees(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.trees()
+    }
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
         let full = self.full.load(Ordering::SeqCst);
         self.inner

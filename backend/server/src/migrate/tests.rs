@@ -32,7 +32,7 @@ fn migrate(from: &StoreLocation, to: &StoreLocation, overwrite: bool) -> anyhow:
 /// store (the caller drops it to release sled's lock).
 async fn sled_installation(dir: &Path) -> Store {
     crate::serve::create_private_dir(dir).unwrap();
-    let store = crate::storage::open(&StoreChoice::Sled, dir, 1).unwrap();
+    let store = crate::storage::open(&StoreChoice::Sled, dir, 1, 0).unwrap();
     crate::bootstrap::ensure_account(&store, dir, "http://127.0.0.1:1", None, None).unwrap();
     let kms = installation_store(&StoreChoice::Sled, dir, &store).unwrap();
     let (_, wrapped) = kms
@@ -101,7 +101,7 @@ async fn sled_to_sled_copies_the_installation_and_its_key_file() {
         assert_eq!(mode & 0o077, 0, "the key file is private");
     }
     {
-        let store = crate::storage::open(&StoreChoice::Sled, &b, 1).unwrap();
+        let store = crate::storage::open(&StoreChoice::Sled, &b, 1, 0).unwrap();
         unwraps(&StoreChoice::Sled, &b, &store).await;
     }
 
@@ -109,7 +109,7 @@ async fn sled_to_sled_copies_the_installation_and_its_key_file() {
     assert!(again.to_string().contains("--overwrite"), "{again:#}");
     // --overwrite empties first: an entry only the target had is gone afterwards.
     {
-        let store = crate::storage::open(&StoreChoice::Sled, &b, 1).unwrap();
+        let store = crate::storage::open(&StoreChoice::Sled, &b, 1, 0).unwrap();
         store
             .kv()
             .transaction(&|tx| tx.put("stray", b"k", b"v").is_ok())
@@ -118,7 +118,7 @@ async fn sled_to_sled_copies_the_installation_and_its_key_file() {
     }
     let report = migrate(&from, &to, true).expect("overwrites");
     assert!(report.contains("emptied the target"), "{report}");
-    let store = crate::storage::open(&StoreChoice::Sled, &b, 1).unwrap();
+    let store = crate::storage::open(&StoreChoice::Sled, &b, 1, 0).unwrap();
     assert!(store.kv().get("stray", b"k").unwrap().is_none());
     drop(store);
 
@@ -179,7 +179,7 @@ async fn sled_to_postgres_and_back_keeps_every_byte_and_key() {
     );
     assert!(c.join("kms/keys.json").is_file(), "sled keeps the key file");
     {
-        let store = crate::storage::open(&StoreChoice::Sled, &c, 1).unwrap();
+        let store = crate::storage::open(&StoreChoice::Sled, &c, 1, 0).unwrap();
         unwraps(&StoreChoice::Sled, &c, &store).await;
     }
 
