@@ -27,12 +27,30 @@ fn migrate(from: &StoreLocation, to: &StoreLocation, overwrite: bool) -> anyhow:
     Ok(String::from_utf8(out).expect("utf-8 report"))
 }
 
+/// Runs `f` until it stops failing on a sled store "in use": sled's I/O threads (shared by every
+/// store of the process) may hold the file, and the lock, of a store this test just dropped a
+/// moment longer. A separate `ironbrick migrate` process never meets this.
+fn released<T>(mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match f() {
+            Err(e)
+                if (e.to_string().contains("in use") || format!("{e:#}").contains("lock"))
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// A sled installation: bootstrapped account, a data key wrapped under the local platform key
 /// (stored as the server stores wrapped keys: opaque bytes) and a bulk tree. Returns the open
 /// store (the caller drops it to release sled's lock).
 async fn sled_installation(dir: &Path) -> Store {
     crate::serve::create_private_dir(dir).unwrap();
-    let store = crate::storage::open(&StoreChoice::Sled, dir, 1, 0).unwrap();
+    let store = released(|| crate::storage::open(&StoreChoice::Sled, dir, 1, 0)).unwrap();
     crate::bootstrap::ensure_account(&store, dir, "http://127.0.0.1:1", None, None).unwrap();
     let kms = installation_store(&StoreChoice::Sled, dir, &store).unwrap();
     let (_, wrapped) = kms
@@ -78,7 +96,7 @@ async fn sled_to_sled_copies_the_installation_and_its_key_file() {
     assert!(busy.to_string().contains("in use"), "{busy:#}");
     drop(held);
 
-    let report = migrate(&from, &to, false).expect("migrates");
+    let report = released(|| migrate(&from, &to, false)).expect("migrates");
     assert!(report.contains("verified"), "{report}");
     assert!(
         report.lines().any(|l| l.starts_with("bulk ")
@@ -101,24 +119,24 @@ async fn sled_to_sled_copies_the_installation_and_its_key_file() {
         assert_eq!(mode & 0o077, 0, "the key file is private");
     }
     {
-        let store = crate::storage::open(&StoreChoice::Sled, &b, 1, 0).unwrap();
+        let store = released(|| crate::storage::open(&StoreChoice::Sled, &b, 1, 0)).unwrap();
         unwraps(&StoreChoice::Sled, &b, &store).await;
     }
 
-    let again = migrate(&from, &to, false).expect_err("the target is not empty");
+    let again = released(|| migrate(&from, &to, false)).expect_err("the target is not empty");
     assert!(again.to_string().contains("--overwrite"), "{again:#}");
     // --overwrite empties first: an entry only the target had is gone afterwards.
     {
-        let store = crate::storage::open(&StoreChoice::Sled, &b, 1, 0).unwrap();
+        let store = released(|| crate::storage::open(&StoreChoice::Sled, &b, 1, 0)).unwrap();
         store
             .kv()
             .transaction(&|tx| tx.put("stray", b"k", b"v").is_ok())
             .unwrap();
         store.kv().flush().unwrap();
     }
-    let report = migrate(&from, &to, true).expect("overwrites");
+    let report = released(|| migrate(&from, &to, true)).expect("overwrites");
     assert!(report.contains("emptied the target"), "{report}");
-    let store = crate::storage::open(&StoreChoice::Sled, &b, 1, 0).unwrap();
+    let store = released(|| crate::storage::open(&StoreChoice::Sled, &b, 1, 0)).unwrap();
     assert!(store.kv().get("stray", b"k").unwrap().is_none());
     drop(store);
 
@@ -150,8 +168,8 @@ async fn sled_to_postgres_and_back_keeps_every_byte_and_key() {
         StoreLocation::Sled(c.clone()),
     );
 
-    let mut out = Vec::new();
-    let there = run(&args(&from, &via, false), &mut out).expect("sled to PostgreSQL");
+    let there =
+        released(|| run(&args(&from, &via, false), &mut Vec::new())).expect("sled to PostgreSQL");
     assert!(there.identical());
     // The key file became the shared tree's document: a replica with an empty data dir unwraps.
     let fresh = root.path().join("replica");
@@ -179,7 +197,7 @@ async fn sled_to_postgres_and_back_keeps_every_byte_and_key() {
     );
     assert!(c.join("kms/keys.json").is_file(), "sled keeps the key file");
     {
-        let store = crate::storage::open(&StoreChoice::Sled, &c, 1, 0).unwrap();
+        let store = released(|| crate::storage::open(&StoreChoice::Sled, &c, 1, 0)).unwrap();
         unwraps(&StoreChoice::Sled, &c, &store).await;
     }
 
