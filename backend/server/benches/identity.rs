@@ -380,11 +380,12 @@ fn router(s: &Server) -> Router {
     };
     let envelope =
         ironbrick::keys::local_envelope(s.dir.path(), Duration::from_secs(300)).expect("kms");
-    ironbrick::app(AppState::new(
+    ironbrick::app(AppState::with_limits(
         s.store.clone(),
         s.account.clone(),
         settings,
         envelope,
+        ironbrick::limits::Limits::unthrottled(),
     ))
     .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))))
 }

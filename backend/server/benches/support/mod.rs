@@ -52,11 +52,12 @@ pub async fn start_trusting(dek_ttl: Duration, trusted_proxies: Vec<ipnet::IpNet
         cluster_transition: std::time::Duration::from_millis(200),
     };
     let envelope = ironbrick::keys::local_envelope(dir.path(), dek_ttl).expect("kms");
-    let app = ironbrick::app(AppState::new(
+    let app = ironbrick::app(AppState::with_limits(
         store.clone(),
         account.clone(),
         settings,
         envelope,
+        ironbrick::limits::Limits::unthrottled(),
     ))
     .into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {

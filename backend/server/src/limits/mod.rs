@@ -94,6 +94,22 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The defaults without rate limits: for load generators (the benchmarks), which measure
+    /// how many requests one principal gets through rather than how many it is allowed.
+    pub fn unthrottled() -> Self {
+        let off = Rate {
+            per_second: 0.0,
+            burst: 0,
+        };
+        Self {
+            principal_rate: off,
+            ip_rate: off,
+            ..Self::default()
+        }
+    }
+}
+
 /// The rate limiters of a server and their refusal counters (for `/metrics`).
 #[derive(Debug)]
 pub struct Limiters {
