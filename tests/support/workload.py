@@ -125,12 +125,18 @@ class Api:
     def call(self, method: str, path: str, *, json_body=None, params=None, agent: str = "crash-check",
              token: str | None = None, timeout: float = 60) -> Answer:
         t0 = time.monotonic()
-        try:
-            r = self.session.request(method, self.host + path, json=json_body, params=params, timeout=timeout,
-                                     headers={"Authorization": f"Bearer {token or self.token}",
-                                              "User-Agent": agent})
-        except requests.RequestException as e:
-            raise Unreachable(f"{method} {path}: {type(e).__name__}") from e
+        for attempt in range(30):
+            try:
+                r = self.session.request(method, self.host + path, json=json_body, params=params, timeout=timeout,
+                                         headers={"Authorization": f"Bearer {token or self.token}",
+                                                  "User-Agent": agent})
+            except requests.RequestException as e:
+                raise Unreachable(f"{method} {path}: {type(e).__name__}") from e
+            # 429 is refused before any work (the checker's probes of revoked tokens are failed
+            # authentications, which the server limits per client address): wait as told, retry.
+            if r.status_code != 429 or attempt == 29:
+                break
+            time.sleep(min(float(r.headers.get("Retry-After") or 1), 5.0))
         try:
             body = r.json() if r.content else {}
         except ValueError:
