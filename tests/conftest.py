@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from databricks.sdk import AccountClient, WorkspaceClient  # noqa: E402
 from databricks.sdk.service import provisioning  # noqa: E402
 
+from support import postgres  # noqa: E402
 from support.server import Backend, new_backend, remove  # noqa: E402
 
 
@@ -94,3 +95,12 @@ def tf_factory(terraform_exe: Path, fresh_backend: Backend):
         return Terraform(terraform_exe, workdir, fresh_backend)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def pg():
+    """A throwaway PostgreSQL server of the test module's own (initdb + pg_ctl on a loopback
+    port), removed after the module."""
+    server = postgres.Postgres()
+    yield server
+    server.remove()

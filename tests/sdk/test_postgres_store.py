@@ -11,15 +11,7 @@ import requests
 from databricks.sdk import AccountClient
 from databricks.sdk.service import provisioning
 
-from support import postgres
 from support.server import new_backend, remove
-
-
-@pytest.fixture(scope="module")
-def pg():
-    server = postgres.Postgres()
-    yield server
-    server.remove()
 
 
 def test_database_outage_answers_503_then_recovers(pg):

@@ -19,20 +19,13 @@ from databricks.sdk.errors import InvalidParameterValue, PermissionDenied, Unaut
 from databricks.sdk.service import iam
 
 from conftest import make_workspace
-from support import postgres, replicas
+from support import replicas
 from support.loopback import session_from
 from support.server import Backend, remove
 
 BOUND = 1.0
 PATCH = [iam.PatchSchema.URN_IETF_PARAMS_SCIM_API_MESSAGES_2_0_PATCH_OP]
 REFUSED = (401, 403)
-
-
-@pytest.fixture(scope="module")
-def pg():
-    server = postgres.Postgres()
-    yield server
-    server.remove()
 
 
 @pytest.fixture(scope="module")

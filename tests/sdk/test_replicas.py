@@ -19,20 +19,13 @@ from databricks.sdk.service import billing, provisioning
 from databricks.sdk.service.workspace import ExportFormat, ImportFormat, Language
 
 from conftest import make_workspace
-from support import postgres, replicas
+from support import replicas
 from support.replicas import sql, wait_for
 from support.server import Backend, Moto, remove
 
 INTERVAL = 1.0
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-@pytest.fixture(scope="module")
-def pg():
-    server = postgres.Postgres()
-    yield server
-    server.remove()
 
 
 @pytest.fixture(scope="module")
