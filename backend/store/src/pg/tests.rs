@@ -335,14 +335,7 @@ fn one_replica_leads_and_another_takes_over() {
     assert!(!la.try_lead().unwrap());
     drop(lb);
     // The session closes in the background: b's lock is released shortly after the drop.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !la.try_lead().unwrap() {
-        assert!(
-            Instant::now() < deadline,
-            "a never took over after b's handle dropped"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    leads_within_5s(&*la, "a never took over after b's handle dropped");
     // The leader's session is killed (as when its replica dies): another handle takes over,
     // and the former leader learns it no longer leads.
     let lc = b.leadership("delivery").unwrap();
@@ -351,14 +344,7 @@ fn one_replica_leads_and_another_takes_over() {
         "leader",
         "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted",
     );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !lc.try_lead().unwrap() {
-        assert!(
-            Instant::now() < deadline,
-            "no takeover after the leader's session was killed"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    leads_within_5s(&*lc, "no takeover after the leader's session was killed");
     assert!(
         !matches!(la.try_lead(), Ok(true)),
         "the killed leader still thinks it leads"
@@ -541,4 +527,14 @@ fn replicas_hear_each_others_changes() {
         ),
         "24"
     );
+}
+
+/// Polls `handle` until it leads, failing with `what` after 5 s (a session released in the
+/// background frees its lock shortly after).
+fn leads_within_5s(handle: &dyn crate::Leadership, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !handle.try_lead().unwrap() {
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
