@@ -424,6 +424,16 @@ mod tests {
         }
     }
 
+    /// A store in `dir` (no reserve) holding `t/k = v`, flushed.
+    fn with_k(dir: &Path) -> SledStore {
+        let s = SledStore::open_with_reserve(dir, 0).unwrap();
+        assert!(s
+            .transaction(&|tx| tx.put("t", b"k", b"v").is_ok())
+            .unwrap());
+        s.flush().unwrap();
+        s
+    }
+
     #[test]
     fn passes_the_engine_suite() {
         let dir = tempfile::tempdir().unwrap();
@@ -433,12 +443,7 @@ mod tests {
     #[test]
     fn flushed_writes_survive_reopen() {
         let dir = tempfile::tempdir().unwrap();
-        {
-            let s = SledStore::open(dir.path()).unwrap();
-            s.transaction(&|tx| tx.put("t", b"k", b"v").is_ok())
-                .unwrap();
-            s.flush().unwrap();
-        }
+        drop(with_k(dir.path()));
         let s = reopen(dir.path(), 0);
         assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
     }
@@ -446,13 +451,7 @@ mod tests {
     #[test]
     fn below_the_reserve_writes_are_refused_and_reads_work() {
         let dir = tempfile::tempdir().unwrap();
-        {
-            let s = SledStore::open_with_reserve(dir.path(), 0).unwrap();
-            assert!(s
-                .transaction(&|tx| tx.put("t", b"k", b"v").is_ok())
-                .unwrap());
-            s.flush().unwrap();
-        }
+        drop(with_k(dir.path()));
         // a reserve larger than any disk: every write is refused before it is written
         let s = reopen(dir.path(), u64::MAX);
         let refused = RefCell::new(None);
@@ -480,11 +479,7 @@ mod tests {
     #[test]
     fn a_failed_engine_serves_reads_and_is_reopened_for_writes() {
         let dir = tempfile::tempdir().unwrap();
-        let s = SledStore::open_with_reserve(dir.path(), 0).unwrap();
-        assert!(s
-            .transaction(&|tx| tx.put("t", b"k", b"v").is_ok())
-            .unwrap());
-        s.flush().unwrap();
+        let s = with_k(dir.path());
         // as after sled failed a write (disk full): marked failed, still readable
         s.current()
             .expect("open")
