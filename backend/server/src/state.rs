@@ -79,7 +79,7 @@ impl AppState {
     ) -> Self {
         let limiters = Limiters::new(&limits);
         let audit = Audit::new(store.clone());
-        let passwords = Passwords::new(settings.password_backoff);
+        let passwords = Passwords::new(settings.password_backoff, &store);
         let inner = Arc::new(Inner {
             store,
             account_id,
@@ -96,7 +96,7 @@ impl AppState {
         let weak = Arc::downgrade(&inner);
         inner.store.changes().subscribe(move |change| {
             if let Some(inner) = weak.upgrade() {
-                invalidation::apply(&inner.policies, inner.passwords.cache(), change);
+                invalidation::apply(&inner.policies, &inner.passwords, change);
             }
         });
         inner.store.watch(invalidation::cached);
