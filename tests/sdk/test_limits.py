@@ -1,7 +1,12 @@
 """Request limits (README: Limits): per-principal and per-address rate limits answered as
 Databricks does (429, `Retry-After`, REQUEST_LIMIT_EXCEEDED, the SDK's TooManyRequests), body
 and header sizes, slow clients, and the connection limit. Each test starts a backend with low
-limits of its own."""
+limits of its own.
+
+Rate limits and the connection limit hold per process, as a load balancer's or Envoy's local
+rate limits do (README: Limits): against a replica group (IRONBRICK_TEST_STORE=replicas) those
+tests address one replica directly, where the limit is exactly what one process enforces, and
+check that the other replicas keep their own budgets."""
 
 from __future__ import annotations
 
@@ -70,7 +75,8 @@ def metric(b: Backend, line_prefix: str) -> float:
 
 
 def test_a_principal_over_its_rate_gets_429_and_another_principal_does_not(started):
-    b = started("--rate-limit", "1", "--rate-limit-burst", "15")
+    group = started("--rate-limit", "1", "--rate-limit-burst", "15")
+    b = group.one_replica()
     acct = AccountClient(host=b.host, account_id=b.account_id, token=b.token)
     # A second principal: a service principal with the account admin role, signed in with
     # OAuth client credentials.
@@ -82,6 +88,9 @@ def test_a_principal_over_its_rate_gets_429_and_another_principal_does_not(start
     bot_token = bot.config.oauth_token().access_token
 
     assert_throttled(until_throttled(b, b.token))
+    # Per process: every other replica holds its own bucket for the principal.
+    for other in group.each_replica()[1:]:
+        assert account_get(other, b.token).status_code == 200
     # The bot's bucket is its own.
     for _ in range(5):
         assert account_get(b, bot_token).status_code == 200
@@ -109,10 +118,14 @@ def test_a_principal_over_its_rate_gets_429_and_another_principal_does_not(start
 
 
 def test_failed_authentication_is_limited_per_address(started):
-    b = started("--ip-rate-limit", "1", "--ip-rate-limit-burst", "5")
+    group = started("--ip-rate-limit", "1", "--ip-rate-limit-burst", "5")
+    b = group.one_replica()
     statuses = [account_get(b, "dapi" + "0" * 32).status_code for _ in range(5)]
     assert statuses == [401] * 5
     wait = assert_throttled(account_get(b, "dapi" + "0" * 32))
+    # Per process: the other replicas have not counted this address's failures.
+    for other in group.each_replica()[1:]:
+        assert account_get(other, b.token).status_code == 200
     # While the address is over its limit, nothing from it is served (a credential-guessing
     # flood is shed before any work), the OAuth token endpoint included.
     assert_throttled(account_get(b, b.token))
@@ -238,12 +251,16 @@ def test_a_slowloris_client_is_disconnected_while_others_are_served(started):
 
 
 def test_connections_beyond_the_maximum_wait_until_one_closes(started):
-    b = started("--max-connections", "4", "--header-read-timeout", "60s")
+    group = started("--max-connections", "4", "--header-read-timeout", "60s")
+    b = group.one_replica()
     held = [socket.create_connection(("127.0.0.1", b.port), timeout=10) for _ in range(4)]
     time.sleep(0.5)
     # A fifth connection is not accepted (it waits in the listen backlog): no answer.
     with pytest.raises(requests.exceptions.ReadTimeout):
         requests.get(f"{b.host}/healthz", timeout=(5, 1.5))
+    # Per process: the other replicas still have their own connections to give.
+    for other in group.each_replica()[1:]:
+        assert requests.get(f"{other.host}/healthz", timeout=5).text == "ok"
     held.pop().close()
     time.sleep(0.3)
     # One slot free again: served (the timed-out request's connection may take it first and

@@ -1,9 +1,10 @@
 """Three replicas (A, B, C) on one PostgreSQL database: what A changes, B and C enforce within a
 second, whatever they cached before (the store's change feed: NOTIFY in the writing transaction,
 a LISTEN session per replica, and a per-tree version check behind it). A revoked token, an IP
-access list BLOCK (and its removal), a user deactivated through SCIM and workspace settings
-are checked, then the fallbacks: a replica whose LISTEN session is cut, and a change whose
-notice was never sent at all (only its version moved).
+access list BLOCK (and its removal), a user deactivated through SCIM, failed password sign-ins
+(the throttle's counts) and workspace settings are checked, then the fallbacks: a replica
+whose LISTEN session is cut, and a change whose notice was never sent at all (only its version
+moved).
 
 Times are measured from the moment A answered the change; run with -s to see them."""
 
@@ -141,6 +142,34 @@ def test_a_user_deactivated_on_a_is_refused_on_b_and_c(trio, ws):
     })
     with pytest.raises(PermissionDenied, match="deactivated"):
         WorkspaceClient(host=c.ws_url(ws.workspace_id), username=name, password=password).current_user.me()
+
+
+def test_wrong_passwords_spread_over_a_b_and_c_are_counted_together(trio, ws):
+    """The password sign-in throttle counts in the database: one wrong password through each
+    replica uses up the (user, address) pair's three free failures on all of them, although
+    each replica had just cached the pair's (empty) count by signing the user in."""
+    _, (a, b, c) = trio
+    acct = AccountClient(host=a.host, account_id=a.account_id, token=a.token)
+    name, password = f"{uuid.uuid4().hex[:8]}@corp.example", f"pw-{uuid.uuid4().hex}"
+    doc = acct.api_client.do("POST", f"/api/2.0/accounts/{a.account_id}/scim/v2/Users",
+                             body={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name,
+                                   "password": password})
+    acct.workspace_assignment.update(ws.workspace_id, int(doc["id"]), permissions=[iam.WorkspacePermission.USER])
+    for r in (a, b, c):
+        assert me(r, ws, auth=(name, password)) == 200
+    for r in (a, b, c):
+        assert me(r, ws, auth=(name, "a wrong guess here")) == 401
+    waits = []
+    for r in (a, b, c):
+        resp = requests.get(f"{r.ws_url(ws.workspace_id)}/api/2.0/preview/scim/v2/Me", auth=(name, password),
+                            timeout=10)
+        assert resp.status_code == 429 and resp.json()["error_code"] == "REQUEST_LIMIT_EXCEEDED", (r.host, resp.text)
+        waits.append(int(resp.headers["Retry-After"]))
+    assert all(1 <= w <= 2 for w in waits), waits
+    time.sleep(max(waits))
+    # The back-off over, the right password signs in (clearing the pair) and works everywhere.
+    for r in (b, a, c):
+        assert me(r, ws, auth=(name, password)) == 200
 
 
 def test_workspace_settings_changed_on_a_are_seen_on_b_and_c(trio, ws):

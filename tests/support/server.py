@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -129,6 +130,20 @@ class Backend:
 
     def ws_url(self, workspace_id: int) -> str:
         return f"{self.host}/w/{workspace_id}"
+
+    def each_replica(self) -> "list[Backend]":
+        """This backend as each of its processes serves it: for a replica group, one view per
+        replica whose host and port reach that replica directly (not through the proxy);
+        otherwise just this backend. A view shares the group's account, token and data dir;
+        stop or remove the backend itself, never a view."""
+        if not isinstance(self.proc, replica_group.ReplicaGroup):
+            return [self]
+        return [dataclasses.replace(self, host=r.url, port=r.port) for r in self.proc.replicas]
+
+    def one_replica(self, index: int = 0) -> "Backend":
+        """One process of this backend, addressed directly (see `each_replica`): what is per
+        process (rate limits, connections, cached data keys) is observed there."""
+        return self.each_replica()[index]
 
 
 def new_backend(*args: str, env: dict[str, str] | None = None) -> Backend:

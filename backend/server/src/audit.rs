@@ -321,46 +321,6 @@ mod tests {
         assert!(r.request_id.is_none() && r.user_agent.is_none() && r.request_params.is_empty());
     }
 
-    /// An in-memory engine that says it is shared, as replicas on one database see theirs.
-    #[derive(Debug, Default)]
-    struct Shared(ironbrick_store::MemStore);
-
-    impl ironbrick_store::KvStore for Shared {
-        fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-            self.0.get(tree, key)
-        }
-        fn scan_prefix(
-            &self,
-            tree: &str,
-            prefix: &[u8],
-        ) -> Result<ironbrick_store::Entries, StoreError> {
-            self.0.scan_prefix(tree, prefix)
-        }
-        fn scan_from(
-            &self,
-            tree: &str,
-            start: &[u8],
-            limit: usize,
-        ) -> Result<ironbrick_store::Entries, StoreError> {
-            self.0.scan_from(tree, start, limit)
-        }
-        fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
-            self.0.count_prefix(tree, prefix)
-        }
-        fn trees(&self) -> Result<Vec<String>, StoreError> {
-            self.0.trees()
-        }
-        fn transaction(&self, body: &ironbrick_store::TxBody<'_>) -> Result<bool, StoreError> {
-            self.0.transaction(body)
-        }
-        fn flush(&self) -> Result<(), StoreError> {
-            self.0.flush()
-        }
-        fn shared(&self) -> bool {
-            true
-        }
-    }
-
     fn entry() -> AuditRecord {
         AuditRecord {
             seq: 99,
@@ -381,7 +341,7 @@ mod tests {
 
     #[test]
     fn replicas_on_a_shared_store_never_reuse_numbers() {
-        let store = Store::new(std::sync::Arc::new(Shared::default()));
+        let store = Store::new(std::sync::Arc::new(crate::testing::SharedMem::default()));
         // An older log (written before the counter existed) continues after its end.
         store
             .transact(|tx| tx.put(trees::AUDIT, &2u64.to_be_bytes(), b"\x01{}"))

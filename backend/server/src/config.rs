@@ -209,6 +209,7 @@ pub struct ServeArgs {
 
     /// Requests a second each principal may make (token bucket refill rate), whatever its
     /// credential; over it the answer is 429 REQUEST_LIMIT_EXCEEDED with Retry-After. 0: off.
+    /// Per process: with N replicas behind a balancer a principal gets up to N times this.
     #[arg(long, env = "IRONBRICK_RATE_LIMIT", default_value_t = 1000.0, value_parser = non_negative)]
     pub rate_limit: f64,
 
@@ -217,7 +218,8 @@ pub struct ServeArgs {
     pub rate_limit_burst: u32,
 
     /// Failed authentications (401 answers) a second per client address (IPv6: per /64); while
-    /// an address is over it, all its requests are answered 429. 0: off.
+    /// an address is over it, all its requests are answered 429. 0: off. Per process, like
+    /// --rate-limit (password guesses are also throttled per user, across replicas).
     #[arg(long, env = "IRONBRICK_IP_RATE_LIMIT", default_value_t = 100.0, value_parser = non_negative)]
     pub ip_rate_limit: f64,
 
@@ -244,9 +246,9 @@ pub struct ServeArgs {
     #[arg(long, env = "IRONBRICK_BODY_READ_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
     pub body_read_timeout: Duration,
 
-    /// Connections served at once; while that many are open, further ones wait in the listen
-    /// backlog until one closes. Capped by the open-file limit (raised to its hard limit at
-    /// start).
+    /// Connections served at once by this process; while that many are open, further ones
+    /// wait in the listen backlog until one closes. Capped by the open-file limit (raised to
+    /// its hard limit at start).
     #[arg(long, env = "IRONBRICK_MAX_CONNECTIONS", default_value_t = 16_384)]
     pub max_connections: usize,
 }

@@ -135,45 +135,15 @@ impl Drop for ExclusiveGuard<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ironbrick_store::{Entries, KvStore, MemStore, TxBody};
+    use crate::testing::SharedMem;
+    use ironbrick_store::MemStore;
     use std::sync::Arc;
-
-    /// An in-memory engine that says it is shared, as replicas on one database see theirs.
-    #[derive(Debug, Default)]
-    struct Shared(MemStore);
-
-    impl KvStore for Shared {
-        fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-            self.0.get(tree, key)
-        }
-        fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
-            self.0.scan_prefix(tree, prefix)
-        }
-        fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError> {
-            self.0.scan_from(tree, start, limit)
-        }
-        fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
-            self.0.count_prefix(tree, prefix)
-        }
-        fn trees(&self) -> Result<Vec<String>, StoreError> {
-            self.0.trees()
-        }
-        fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
-            self.0.transaction(body)
-        }
-        fn flush(&self) -> Result<(), StoreError> {
-            self.0.flush()
-        }
-        fn shared(&self) -> bool {
-            true
-        }
-    }
 
     /// Two "replicas" (two exclusions of one name) on one shared store: one at a time; the
     /// lease is given back on drop; an expired lease of a dead holder is taken over.
     #[tokio::test]
     async fn replicas_take_turns_through_the_store() {
-        let store = Store::new(Arc::new(Shared::default()));
+        let store = Store::new(Arc::new(SharedMem::default()));
         let (a, b) = (Exclusive::new("identity"), Exclusive::new("identity"));
         let held = a.lock(&store).await.unwrap();
         assert!(!b.try_take(&store).unwrap(), "b waits while a holds");

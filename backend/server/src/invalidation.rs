@@ -13,6 +13,9 @@
 //! - [`crate::passwords::cache::VerifiedCache`], per principal: a changed or removed
 //!   password drops the principal's entry. (It would not be trusted anyway: its digest covers
 //!   the stored hash, read on every sign-in.)
+//! - the failed sign-in counts of [`crate::passwords::throttle`], per key, which replicas
+//!   sharing a store keep there: a failure counted (or a pair cleared) on any replica drops
+//!   the entry.
 //!
 //! Everything else admission depends on is read from the store on every request: tokens,
 //! principals and their state, group memberships and roles, workspace assignments, private
@@ -20,7 +23,7 @@
 //! replica and bounded by its time to live (`--dek-cache-ttl`), by design.
 
 use crate::authz;
-use crate::passwords::{self, cache::VerifiedCache};
+use crate::passwords::{self, throttle, Passwords};
 use crate::policy::PolicyCache;
 use crate::repo::trees;
 use ironbrick_store::Change;
@@ -31,7 +34,7 @@ const WS_PREFIX: usize = 22;
 /// Whether a write of `key` in `tree` changes something cached.
 pub fn cached(tree: &str, key: &[u8]) -> bool {
     match tree {
-        trees::WORKSPACE_CONF | trees::IP_LISTS | passwords::TREE => true,
+        trees::WORKSPACE_CONF | trees::IP_LISTS | passwords::TREE | throttle::TREE => true,
         authz::store::ACLS => matches!(
             key.get(WS_PREFIX..),
             Some(object) if object == authz::store::TOKENS.as_bytes()
@@ -42,8 +45,10 @@ pub fn cached(tree: &str, key: &[u8]) -> bool {
 }
 
 /// Drops what `change` makes stale.
-pub fn apply(policies: &PolicyCache, verified: &VerifiedCache, change: &Change) {
+pub fn apply(policies: &PolicyCache, passwords: &Passwords, change: &Change) {
+    let verified = passwords.cache();
     match change {
+        Change::Key { tree, key } if tree == throttle::TREE => passwords.throttle().forget(key),
         Change::Key { tree, key } if tree == passwords::TREE => match principal(key) {
             Some(id) => verified.forget(id),
             None => verified.clear(),
@@ -52,11 +57,13 @@ pub fn apply(policies: &PolicyCache, verified: &VerifiedCache, change: &Change) 
             Some(id) => policies.invalidate(id),
             None => policies.clear(),
         },
+        Change::Tree(tree) if tree == throttle::TREE => passwords.throttle().forget_all(),
         Change::Tree(tree) if tree == passwords::TREE => verified.clear(),
         Change::Tree(_) => policies.clear(),
         Change::All => {
             policies.clear();
             verified.clear();
+            passwords.throttle().forget_all();
         }
     }
 }
@@ -98,6 +105,7 @@ mod tests {
             authz::store::ACLS,
             &acl(7, "authorization/tokens/x")
         ));
+        assert!(cached(throttle::TREE, b"p/127.0.0.1/ann"));
         assert!(!cached(trees::TOKENS, b"anything"));
         assert!(!cached(trees::AUDIT, b"anything"));
     }

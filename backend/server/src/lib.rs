@@ -37,6 +37,8 @@ pub mod scim;
 pub mod serve;
 pub mod state;
 pub mod storage;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod time;
 pub mod tokens;
 pub mod validate;

@@ -116,7 +116,6 @@ pub use ironbrick_api::validate::parse_net;
 #[derive(Debug, Default)]
 pub struct PolicyCache {
     map: RwLock<Entries>,
-    writers: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -145,13 +144,8 @@ impl PolicyCache {
         Ok(policy)
     }
 
-    /// Serializes policy changes (settings and IP lists): hold the guard while reading the
-    /// current policy with [`PolicyCache::fresh`], checking a change and writing it.
-    pub async fn write_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.writers.lock().await
-    }
-
-    /// The policy of `workspace_id` as stored now, bypassing the cache.
+    /// The policy of `workspace_id` as stored now, bypassing the cache (to check a change
+    /// under [`crate::state::AppState::policy_writes`]).
     pub fn fresh(&self, store: &Store, workspace_id: i64) -> ApiResult<WorkspacePolicy> {
         load(store, workspace_id)
     }

@@ -53,6 +53,7 @@ struct Inner {
     vault: Vault,
     passwords: Passwords,
     identity_writes: Exclusive,
+    policy_writes: Exclusive,
     limits: Limits,
     limiters: Limiters,
 }
@@ -79,7 +80,7 @@ impl AppState {
     ) -> Self {
         let limiters = Limiters::new(&limits);
         let audit = Audit::new(store.clone());
-        let passwords = Passwords::new(settings.password_backoff);
+        let passwords = Passwords::new(settings.password_backoff, &store);
         let inner = Arc::new(Inner {
             store,
             account_id,
@@ -89,6 +90,7 @@ impl AppState {
             vault: Vault::new(envelope),
             passwords,
             identity_writes: Exclusive::new("identity-writes"),
+            policy_writes: Exclusive::new("policy-writes"),
             limits,
             limiters,
         });
@@ -96,7 +98,7 @@ impl AppState {
         let weak = Arc::downgrade(&inner);
         inner.store.changes().subscribe(move |change| {
             if let Some(inner) = weak.upgrade() {
-                invalidation::apply(&inner.policies, inner.passwords.cache(), change);
+                invalidation::apply(&inner.policies, &inner.passwords, change);
             }
         });
         inner.store.watch(invalidation::cached);
@@ -143,6 +145,19 @@ impl AppState {
     /// ([`Exclusive`]); waiting too long for it is 503 TEMPORARILY_UNAVAILABLE.
     pub async fn identity_writes(&self) -> crate::error::ApiResult<ExclusiveGuard<'_>> {
         self.inner.identity_writes.lock(&self.inner.store).await
+    }
+
+    /// Serializes changes to a workspace's access policy: its settings (`workspace-conf`)
+    /// and IP access lists. Each reads the stored policy ([`PolicyCache::fresh`]), applies the
+    /// change, checks the result (the caller's address still allowed, labels unique) and writes
+    /// it; without this, two settings changes would each write a document lacking the other's
+    /// keys, and two lists could each pass a check the pair fails.
+    ///
+    /// Replicas sharing one database serialize them too, through a lease in the store
+    /// ([`Exclusive`]), as [`AppState::identity_writes`]; waiting too long for it is 503
+    /// TEMPORARILY_UNAVAILABLE.
+    pub async fn policy_writes(&self) -> crate::error::ApiResult<ExclusiveGuard<'_>> {
+        self.inner.policy_writes.lock(&self.inner.store).await
     }
 
     /// Request limits ([`crate::limits`]).

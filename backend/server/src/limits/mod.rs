@@ -24,6 +24,13 @@
 //! local backend; 0 turns a limit off. Buckets that have refilled are dropped, so the limiters
 //! hold only the keys active in the last couple of seconds ([`rate`]).
 //!
+//! Both are **per process**, as a load balancer's or Envoy's local rate limits are: replicas
+//! sharing a store each keep their own buckets, so N replicas behind a balancer admit up to N
+//! times the rate (set the flags to the share each replica should take). A shared bucket would
+//! cost a store round trip on every request, which the hot path must not pay. What guards a
+//! security property is shared: password guesses are throttled per user and address in the
+//! store ([`crate::passwords::throttle`]), and the connection limit is one process's sockets.
+//!
 //! # Sizes
 //! Bodies over `--max-body-bytes` are refused 413 REQUEST_LIMIT_EXCEEDED (from the
 //! `Content-Length` before anything is read, or when a chunked body grows past it). Headers

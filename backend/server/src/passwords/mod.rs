@@ -207,6 +207,12 @@ impl From<ApiError> for SignInFailure {
     }
 }
 
+impl From<StoreError> for SignInFailure {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
 /// Password hashing and sign-in, with their throttle and cache.
 #[derive(Debug)]
 pub struct Passwords {
@@ -218,10 +224,12 @@ pub struct Passwords {
 }
 
 impl Passwords {
-    /// Sign-in machinery whose first back-off after repeated failures lasts `backoff`.
-    pub fn new(backoff: Duration) -> Self {
+    /// Sign-in machinery whose first back-off after repeated failures lasts `backoff`. The
+    /// throttle counts failures in `store` when other replicas share it
+    /// ([`throttle::Throttle::for_store`]).
+    pub fn new(backoff: Duration, store: &Store) -> Self {
         Self {
-            throttle: throttle::Throttle::new(backoff, throttle::DEFAULT_CAPACITY),
+            throttle: throttle::Throttle::for_store(backoff, throttle::DEFAULT_CAPACITY, store),
             cache: cache::VerifiedCache::new(cache::DEFAULT_TTL, cache::DEFAULT_CAPACITY),
             hashing: Arc::new(tokio::sync::Semaphore::new(hashing_permits())),
             waiting: std::sync::atomic::AtomicUsize::new(0),
@@ -276,7 +284,8 @@ impl Passwords {
         password: Password,
         ip: IpAddr,
     ) -> Result<PrincipalRecord, SignInFailure> {
-        if let Some(wait) = self.throttle.check(user_name, ip, Instant::now()) {
+        let throttle = &self.throttle;
+        if let Some(wait) = throttle.check(user_name, ip, throttle.now())? {
             return Err(SignInFailure::Throttled(wait));
         }
         let user = directory::by_name(store, Scope::Account, Kind::User, user_name)?;
@@ -285,7 +294,7 @@ impl Passwords {
             None => None,
         };
         let fail = |id: Option<i64>| {
-            self.throttle.fail(user_name, ip, Instant::now());
+            throttle.fail(user_name, ip, throttle.now())?;
             Err(SignInFailure::Invalid(id))
         };
         if password.expose().chars().count() > MAX_LENGTH {
@@ -296,7 +305,7 @@ impl Passwords {
                 .cache
                 .hit(u.id, &r.phc, password.expose(), Instant::now())
             {
-                self.throttle.succeed(user_name, ip);
+                throttle.succeed(user_name, ip)?;
                 return Ok(u.clone());
             }
         }
@@ -315,7 +324,7 @@ impl Passwords {
         drop(waiting);
         match (user, stored) {
             (Some(u), Some(r)) if verified => {
-                self.throttle.succeed(user_name, ip);
+                throttle.succeed(user_name, ip)?;
                 self.cache
                     .remember(u.id, &r.phc, password.expose(), Instant::now());
                 Ok(u)

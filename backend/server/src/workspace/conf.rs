@@ -76,7 +76,7 @@ async fn set(
     Extension(ctx): Extension<WorkspaceCtx>,
     Body(req): Body<BTreeMap<String, Value>>,
 ) -> ApiResult<StatusCode> {
-    let _guard = state.policies().write_lock().await;
+    let _guard = state.policy_writes().await?;
     let current = state.policies().fresh(state.store(), ctx.id())?;
     let mut conf = current.conf.clone();
     for (key, value) in &req {

@@ -93,15 +93,16 @@ fn check(
     Ok(())
 }
 
-/// Applies `change` to the workspace's lists under the policy write lock, checks the result and
-/// stores the changed list (or deletes it when `change` returns `None`).
+/// Applies `change` to the workspace's lists under [`AppState::policy_writes`] (across
+/// replicas too), checks the result and stores the changed list (or deletes it when `change`
+/// returns `None`).
 async fn change(
     state: &AppState,
     ctx: &WorkspaceCtx,
     id: &str,
     change: impl FnOnce(Option<IpAccessListInfo>) -> ApiResult<Option<IpAccessListInfo>>,
 ) -> ApiResult<Option<IpAccessListInfo>> {
-    let _guard = state.policies().write_lock().await;
+    let _guard = state.policy_writes().await?;
     let current = state.policies().fresh(state.store(), ctx.id())?;
     let existing = current.lists.iter().find(|l| l.list_id == id).cloned();
     let changed = change(existing)?;

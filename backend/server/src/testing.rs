@@ -1,0 +1,54 @@
+//! Helpers for unit tests.
+
+use ironbrick_store::{Entries, KvStore, MemStore, StoreError, TxBody};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// An in-memory engine that says it is shared, as replicas on one database see theirs. It
+/// counts point reads and transactions, for tests of what a hot path costs.
+#[derive(Debug, Default)]
+pub struct SharedMem {
+    inner: MemStore,
+    reads: AtomicUsize,
+    transactions: AtomicUsize,
+}
+
+impl SharedMem {
+    /// Point reads ([`KvStore::get`]) so far.
+    pub fn reads(&self) -> usize {
+        self.reads.load(Ordering::SeqCst)
+    }
+
+    /// Transactions so far.
+    pub fn transactions(&self) -> usize {
+        self.transactions.load(Ordering::SeqCst)
+    }
+}
+
+impl KvStore for SharedMem {
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(tree, key)
+    }
+    fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
+        self.inner.scan_prefix(tree, prefix)
+    }
+    fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError> {
+        self.inner.scan_from(tree, start, limit)
+    }
+    fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
+        self.inner.count_prefix(tree, prefix)
+    }
+    fn trees(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.trees()
+    }
+    fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
+        self.transactions.fetch_add(1, Ordering::SeqCst);
+        self.inner.transaction(body)
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        self.inner.flush()
+    }
+    fn shared(&self) -> bool {
+        true
+    }
+}
