@@ -118,6 +118,12 @@ pub struct ServeArgs {
     #[arg(long, env = "IRONBRICK_MIN_FREE_MIB", default_value_t = 8)]
     pub min_free_mib: u64,
 
+    /// Memory (MiB) sled's page cache may use with `--store sled`, whatever the size of the
+    /// database: pages beyond it are read from disk again (the operating system's page cache
+    /// usually still holds them).
+    #[arg(long, env = "IRONBRICK_STORE_CACHE_MIB", default_value_t = ironbrick_store::DEFAULT_CACHE_BYTES >> 20)]
+    pub store_cache_mib: u64,
+
     /// Connections to PostgreSQL this server keeps at most (with a postgres:// store).
     #[arg(long, env = "IRONBRICK_STORE_POOL_SIZE", default_value_t = ironbrick_store::DEFAULT_POOL_SIZE)]
     pub store_pool_size: usize,

@@ -8,7 +8,7 @@
 
 use crate::config::{KmsArgs, KmsCommand, KmsKind, ServeArgs};
 use crate::key_store::StoreKeyDocument;
-use crate::storage::StoreChoice;
+use crate::storage::{unreserved, StoreChoice};
 use anyhow::Context;
 use ironbrick_kms::{AwsKms, Envelope, KeyRef, KeyWrapper, LocalKms};
 use ironbrick_store::Store;
@@ -78,7 +78,7 @@ pub fn run(args: KmsArgs) -> anyhow::Result<()> {
     let store = match &args.store {
         StoreChoice::Sled => local_store(&args.data_dir)?,
         StoreChoice::Postgres(_) => {
-            let db = crate::storage::open(&args.store, &args.data_dir, 1, 0)?;
+            let db = crate::storage::open(&args.store, &args.data_dir, 1, unreserved())?;
             installation_store(&args.store, &args.data_dir, &db)?
         }
     };

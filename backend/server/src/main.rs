@@ -2,6 +2,14 @@ use clap::Parser;
 use ironbrick::config::{Cli, Command};
 use tracing_subscriber::EnvFilter;
 
+/// jemalloc instead of glibc's malloc: under a long mixed workload glibc's per-thread arenas
+/// kept freed memory (argon2's 19 MiB blocks, request buffers) and the server's resident
+/// memory grew by megabytes a minute while its live heap stayed flat (`scripts/soak`; README,
+/// "Soak"). jemalloc returns freed pages to the system after a few seconds.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let filter =

@@ -14,7 +14,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         &args.store,
         &args.data_dir,
         args.store_pool_size,
-        args.min_free_mib.saturating_mul(1 << 20),
+        ironbrick_store::SledOptions {
+            min_free: args.min_free_mib.saturating_mul(1 << 20),
+            cache_bytes: args.store_cache_mib.saturating_mul(1 << 20),
+        },
     )?;
     let migrated = crate::account::backfill_deployment_names(&store)
         .context("giving stored workspaces deployment names")?;

@@ -2,7 +2,7 @@
 //! shared by replicas.
 
 use anyhow::Context;
-use ironbrick_store::{PgStore, SledStore, Store};
+use ironbrick_store::{PgStore, SledOptions, SledStore, Store};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -91,22 +91,29 @@ impl std::fmt::Debug for StoreLocation {
     }
 }
 
+/// sled options for a command-line tool working on a data dir (no disk reserve: a tool
+/// finishing its work beats refusing it).
+pub fn unreserved() -> SledOptions {
+    SledOptions {
+        min_free: 0,
+        ..SledOptions::default()
+    }
+}
+
 /// Opens the chosen store (`pool_size` connections for PostgreSQL), creating or migrating it.
-/// sled refuses writes while its disk has less than `min_free` bytes available
-/// ([`SledStore::open_with_reserve`]).
+/// sled is opened with `sled` (its disk reserve and cache bound, [`SledOptions`]).
 pub fn open(
     choice: &StoreChoice,
     data_dir: &Path,
     pool_size: usize,
-    min_free: u64,
+    sled: SledOptions,
 ) -> anyhow::Result<Store> {
     Ok(match choice {
         StoreChoice::Sled => {
             let dir = data_dir.join("db");
-            Store::new(Arc::new(
-                SledStore::open_with_reserve(&dir, min_free)
-                    .with_context(|| format!("opening the store in {}", dir.display()))?,
-            ))
+            Store::new(Arc::new(SledStore::open_with(&dir, sled).with_context(
+                || format!("opening the store in {}", dir.display()),
+            )?))
         }
         StoreChoice::Postgres(url) => Store::new(Arc::new(
             PgStore::connect(url, pool_size)

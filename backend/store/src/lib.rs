@@ -29,7 +29,7 @@ pub use error::StoreError;
 pub use leader::{Leadership, Solo};
 pub use mem::MemStore;
 pub use pg::{redacted_url, PgStore, DEFAULT_POOL_SIZE};
-pub use sled_store::SledStore;
+pub use sled_store::{SledOptions, SledStore, DEFAULT_CACHE_BYTES};
 pub use store::Store;
 
 /// Key-value pairs answered by a prefix scan, in key order.

@@ -9,6 +9,31 @@ use std::time::{Duration, Instant};
 /// below it (see [`SledStore::open_with_reserve`]).
 pub const DEFAULT_MIN_FREE_BYTES: u64 = 8 << 20;
 
+/// The most memory sled's page cache uses by default. sled's own default (1 GiB) lets a
+/// long-running server's memory grow with everything it ever wrote (the audit log above all);
+/// a control plane's working set is far smaller.
+pub const DEFAULT_CACHE_BYTES: u64 = 128 << 20;
+
+/// How a [`SledStore`] is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SledOptions {
+    /// Writes are refused while the store's file system has less than this many bytes
+    /// available (0: never refused; see the type's docs on a full disk).
+    pub min_free: u64,
+    /// The page cache's bound in bytes: the memory sled keeps for pages already read or
+    /// written, whatever the size of the database.
+    pub cache_bytes: u64,
+}
+
+impl Default for SledOptions {
+    fn default() -> Self {
+        Self {
+            min_free: DEFAULT_MIN_FREE_BYTES,
+            cache_bytes: DEFAULT_CACHE_BYTES,
+        }
+    }
+}
+
 /// How long a reopen waits for operations still using the failed engine to finish.
 const REOPEN_DRAIN: Duration = Duration::from_secs(5);
 
@@ -34,7 +59,7 @@ const REOPEN_INTERVAL: Duration = Duration::from_millis(500);
 #[derive(Debug)]
 pub struct SledStore {
     dir: PathBuf,
-    min_free: u64,
+    options: SledOptions,
     engine: RwLock<Option<Arc<Engine>>>,
     /// When a reopen was last tried.
     last_reopen: Mutex<Option<Instant>>,
@@ -52,10 +77,11 @@ struct Engine {
 }
 
 impl Engine {
-    fn open(dir: &Path) -> Result<Self, StoreError> {
+    fn open(dir: &Path, options: &SledOptions) -> Result<Self, StoreError> {
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
+            .cache_capacity(options.cache_bytes)
             .open()
             .map_err(engine)?;
         let tree = db.open_tree("ironbrick").map_err(engine)?;
@@ -86,10 +112,21 @@ impl SledStore {
     /// Opens the database in directory `path`; writes are refused with [`StoreError::Full`]
     /// while its file system has less than `min_free` bytes available (0: never refused).
     pub fn open_with_reserve(path: &Path, min_free: u64) -> Result<Self, StoreError> {
-        let engine = Engine::open(path)?;
+        Self::open_with(
+            path,
+            SledOptions {
+                min_free,
+                ..SledOptions::default()
+            },
+        )
+    }
+
+    /// Opens the database in directory `path` with `options`.
+    pub fn open_with(path: &Path, options: SledOptions) -> Result<Self, StoreError> {
+        let engine = Engine::open(path, &options)?;
         Ok(Self {
             dir: path.to_path_buf(),
-            min_free,
+            options,
             engine: RwLock::new(Some(Arc::new(engine))),
             last_reopen: Mutex::new(None),
             writer: Mutex::new(()),
@@ -103,13 +140,13 @@ impl SledStore {
 
     /// Whether there is room for a write: refuses below the reserve.
     fn room_to_write(&self) -> Result<(), StoreError> {
-        if self.min_free == 0 {
+        if self.options.min_free == 0 {
             return Ok(());
         }
         match self.available() {
-            Some(free) if free < self.min_free => Err(StoreError::Full(format!(
+            Some(free) if free < self.options.min_free => Err(StoreError::Full(format!(
                 "{free} bytes available, {} required",
-                self.min_free
+                self.options.min_free
             ))),
             _ => Ok(()),
         }
@@ -176,7 +213,7 @@ impl SledStore {
         }
         let file = self.dir.join("db");
         let size = std::fs::metadata(&file).map_or(0, |m| m.len());
-        let needed = size + self.min_free.max(1 << 20);
+        let needed = size + self.options.min_free.max(1 << 20);
         if self.available().is_some_and(|free| free < needed) {
             return;
         }
@@ -201,7 +238,7 @@ impl SledStore {
             }
             std::mem::forget(slot.take());
         }
-        match Engine::open(&self.dir) {
+        match Engine::open(&self.dir, &self.options) {
             Ok(fresh) => {
                 *slot = Some(Arc::new(fresh));
                 tracing::info!("the sled store was reopened after a write failure");

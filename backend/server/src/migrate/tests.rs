@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::keys::{installation_store, PLATFORM_KEY};
+use crate::storage::unreserved;
 use crate::storage::StoreChoice;
 use ironbrick_kms::{EncryptionContext, KeyRef, KeyWrapper, WrappedKey};
 use ironbrick_store::{Store, TempCluster};
@@ -50,7 +51,8 @@ fn released<T>(mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<T> {
 /// store (the caller drops it to release sled's lock).
 async fn sled_installation(dir: &Path) -> Store {
     crate::serve::create_private_dir(dir).unwrap();
-    let store = released(|| crate::storage::open(&StoreChoice::Sled, dir, 1, 0)).unwrap();
+    let store =
+        released(|| crate::storage::open(&StoreChoice::Sled, dir, 1, unreserved())).unwrap();
     crate::bootstrap::ensure_account(&store, dir, "http://127.0.0.1:1", None, None).unwrap();
     let kms = installation_store(&StoreChoice::Sled, dir, &store).unwrap();
     let (_, wrapped) = kms
@@ -119,7 +121,8 @@ async fn sled_to_sled_copies_the_installation_and_its_key_file() {
         assert_eq!(mode & 0o077, 0, "the key file is private");
     }
     {
-        let store = released(|| crate::storage::open(&StoreChoice::Sled, &b, 1, 0)).unwrap();
+        let store =
+            released(|| crate::storage::open(&StoreChoice::Sled, &b, 1, unreserved())).unwrap();
         unwraps(&StoreChoice::Sled, &b, &store).await;
     }
 
@@ -127,7 +130,8 @@ async fn sled_to_sled_copies_the_installation_and_its_key_file() {
     assert!(again.to_string().contains("--overwrite"), "{again:#}");
     // --overwrite empties first: an entry only the target had is gone afterwards.
     {
-        let store = released(|| crate::storage::open(&StoreChoice::Sled, &b, 1, 0)).unwrap();
+        let store =
+            released(|| crate::storage::open(&StoreChoice::Sled, &b, 1, unreserved())).unwrap();
         store
             .kv()
             .transaction(&|tx| tx.put("stray", b"k", b"v").is_ok())
@@ -136,7 +140,7 @@ async fn sled_to_sled_copies_the_installation_and_its_key_file() {
     }
     let report = released(|| migrate(&from, &to, true)).expect("overwrites");
     assert!(report.contains("emptied the target"), "{report}");
-    let store = released(|| crate::storage::open(&StoreChoice::Sled, &b, 1, 0)).unwrap();
+    let store = released(|| crate::storage::open(&StoreChoice::Sled, &b, 1, unreserved())).unwrap();
     assert!(store.kv().get("stray", b"k").unwrap().is_none());
     drop(store);
 
@@ -197,7 +201,8 @@ async fn sled_to_postgres_and_back_keeps_every_byte_and_key() {
     );
     assert!(c.join("kms/keys.json").is_file(), "sled keeps the key file");
     {
-        let store = released(|| crate::storage::open(&StoreChoice::Sled, &c, 1, 0)).unwrap();
+        let store =
+            released(|| crate::storage::open(&StoreChoice::Sled, &c, 1, unreserved())).unwrap();
         unwraps(&StoreChoice::Sled, &c, &store).await;
     }
 
