@@ -4,6 +4,36 @@
 //! The entry of a mutating request is flushed before its answer leaves, so an acknowledged
 //! change always has its entry after a crash (`scripts/crash-test` checks it).
 //!
+//! # One flush per change
+//! A mutating request costs one store flush, not two. [`record`] runs the handler of a
+//! mutating request with a task-local marker set, and there [`AppState::flush`] returns at
+//! once ([`flush_deferred`]); the middleware then appends the request's entry and flushes,
+//! and that flush makes every write committed before it durable: the handler's change and its
+//! entry are both on disk before the answer, which waits for that one flush (shared with
+//! concurrent requests: [`ironbrick_store::Store::flush`] is a group commit). What a crash
+//! leaves:
+//! - an acknowledged (2xx) change, and its entry;
+//! - for a request not acknowledged: nothing, its change alone, or its change and its entry;
+//!   never an entry without its change. The change is written before the entry, and sled
+//!   recovers a prefix of its log (recovery reads the log in order and stops at the first
+//!   torn message; this is also what keeps a multi-key transaction, one sled batch,
+//!   all-or-nothing). Until the flush was shared, the change was flushed before its entry was
+//!   written, which did not rest on that property, for a second fsync per request.
+//!
+//! When that flush fails (a full disk), a 2xx answer becomes the store's error, as when the
+//! handler flushed for itself; the entry, already written, says what the handler answered,
+//! and whether change and entry survive is then as for any 5xx (unknown, but never the entry
+//! alone). Writes outside a request (workers, start-up, tasks a handler spawns, which do not
+//! inherit the marker) flush for themselves; reads refused (401, 403, 429) or found corrupt
+//! are recorded without a flush. On PostgreSQL every commit is durable and the flush does
+//! nothing: the change and its entry are two commits, the entry's after the change's, as
+//! before.
+//!
+//! Writing the entry in the change's own transaction (one sled batch) was the alternative:
+//! it would need the answer (status, error code) before the handler commits, a sequence
+//! number (so the audit lock) held across every handler's transaction, and handlers that
+//! commit more than once to stage their writes; the deferred flush needs none of it.
+//!
 //! Entries are keyed by a big-endian sequence number in their own tree; nothing in the server
 //! deletes or rewrites them. Bodies, tokens and secret values are never recorded: parameters
 //! come from the path and query only, through [`crate::redact`].
@@ -41,6 +71,18 @@ use ironbrick_store::{Store, StoreError};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+
+tokio::task_local! {
+    /// Set while the handler of a mutating request runs, in its task (see [`flush_deferred`]).
+    static DEFERRED_FLUSH: ();
+}
+
+/// Whether the caller runs in the handler of a mutating request, whose flush [`record`] does
+/// after appending the request's entry: then [`AppState::flush`] has nothing to do. Tasks the
+/// handler spawns, workers and start-up run outside and flush for themselves.
+pub fn flush_deferred() -> bool {
+    DEFERRED_FLUSH.try_with(|()| ()).is_ok()
+}
 
 /// Who made a request, attached to the response by the auth layers for the audit log.
 #[derive(Debug, Clone)]
@@ -209,7 +251,9 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Middleware: records mutating and denied requests after they are answered.
+/// Middleware: records mutating and denied requests after they are answered. A mutating
+/// request's handler runs with its flushes deferred, and the one flush after its entry makes
+/// both durable before the answer leaves (see the module documentation).
 pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -228,9 +272,14 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
         .get::<ClientIp>()
         .map(|c| c.0.to_string())
         .unwrap_or_default();
-    let resp = next.run(req).await;
-    let status = resp.status().as_u16();
     let mutating = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let resp = if mutating {
+        // The handler's flushes are left to the one below (see `flush_deferred`).
+        DEFERRED_FLUSH.scope((), next.run(req)).await
+    } else {
+        next.run(req).await
+    };
+    let status = resp.status().as_u16();
     // Reads are recorded when refused, and when they found stored data corrupt (DATA_LOSS:
     // a possible tampering, see crate::vault).
     let corrupt = resp.extensions().get::<ErrorCode>() == Some(&ErrorCode::DataLoss);
@@ -256,11 +305,15 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
             request_id: Some(crate::ids::uuid()),
             user_agent,
         };
-        let written = match state.audit().append(entry) {
-            // A change's entry is on disk before the change is acknowledged, like the change
-            // itself (concurrent requests share the fsync: group commit).
-            Ok(()) if mutating => state.store().flush().await.map_err(ApiError::from),
-            other => other,
+        let appended = state.audit().append(entry);
+        let written = if mutating {
+            // One flush makes the change (its handler's flushes were deferred) and its entry
+            // durable before the answer; concurrent requests share it (group commit). It runs
+            // even when the entry failed: the handler's writes are flushed all the same.
+            let flushed = state.store().flush().await.map_err(ApiError::from);
+            appended.and(flushed)
+        } else {
+            appended
         };
         if let Err(e) = written {
             tracing::error!(error = %e, "audit log write failed");

@@ -1,13 +1,14 @@
 //! A change is acknowledged only with its audit entry: when the entry cannot be written (a full
-//! disk), the answer is the store's 503, not a 2xx.
+//! disk), the answer is the store's 503, not a 2xx. Both are made durable by one flush, after
+//! the entry is written.
 
 use ironbrick::repo::trees;
 use ironbrick::state::{AppState, Settings};
 use ironbrick_store::{Entries, KvStore, MemStore, Store, StoreError, Tx, TxBody};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const ADMIN: &str = "dapi-test-admin-token-000000000000";
@@ -65,10 +66,64 @@ impl KvStore for AuditFull {
     }
 }
 
-#[tokio::test]
-async fn a_change_whose_audit_entry_cannot_be_written_is_not_acknowledged() {
-    let engine = Arc::new(AuditFull::default());
-    let store = Store::new(engine.clone());
+/// An in-memory engine with a disk: each flush copies what is committed there, and counts.
+/// Flushes fail while `fail` is set.
+#[derive(Debug, Default)]
+struct Disk {
+    inner: MemStore,
+    disk: Mutex<Vec<(String, Entries)>>,
+    flushes: AtomicUsize,
+    fail: AtomicBool,
+}
+
+impl Disk {
+    /// Whether an entry of `tree` on disk holds `needle`.
+    fn holds(&self, tree: &str, needle: &str) -> bool {
+        let disk = self.disk.lock().expect("disk");
+        disk.iter().filter(|(t, _)| t == tree).any(|(_, entries)| {
+            entries
+                .iter()
+                .any(|(_, v)| String::from_utf8_lossy(v).contains(needle))
+        })
+    }
+}
+
+impl KvStore for Disk {
+    fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(tree, key)
+    }
+    fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
+        self.inner.scan_prefix(tree, prefix)
+    }
+    fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError> {
+        self.inner.scan_from(tree, start, limit)
+    }
+    fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
+        self.inner.count_prefix(tree, prefix)
+    }
+    fn trees(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.trees()
+    }
+    fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
+        self.inner.transaction(body)
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        self.flushes.fetch_add(1, Ordering::SeqCst);
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(StoreError::Full("test".into()));
+        }
+        let mut copy = Vec::new();
+        for tree in self.inner.trees()? {
+            let entries = self.inner.scan_prefix(&tree, b"")?;
+            copy.push((tree, entries));
+        }
+        *self.disk.lock().expect("disk") = copy;
+        Ok(())
+    }
+}
+
+/// A server on `store` (bootstrapped): its URL, account id and task.
+async fn serve(store: Store) -> (String, String, tokio::task::JoinHandle<()>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -91,16 +146,33 @@ async fn a_change_whose_audit_entry_cannot_be_written_is_not_acknowledged() {
     let state = AppState::new(store, account.clone(), settings, envelope);
     let app = ironbrick::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
+        let _dir = dir;
         axum::serve(listener, app).await.expect("serve");
     });
-    let http = reqwest::Client::new();
-    let url = format!("{host}/api/2.0/accounts/{account}/credentials");
-    let create = |name: &str| {
-        http.post(&url).bearer_auth(ADMIN).json(&json!({
+    (host, account, task)
+}
+
+/// A credential configuration create request.
+fn create_credentials(
+    http: &reqwest::Client,
+    host: &str,
+    account: &str,
+    name: &str,
+) -> reqwest::RequestBuilder {
+    http.post(format!("{host}/api/2.0/accounts/{account}/credentials"))
+        .bearer_auth(ADMIN)
+        .json(&json!({
             "credentials_name": name,
             "aws_credentials": {"sts_role": {"role_arn": "arn:aws:iam::123456789012:role/x"}}
         }))
-    };
+}
+
+#[tokio::test]
+async fn a_change_whose_audit_entry_cannot_be_written_is_not_acknowledged() {
+    let engine = Arc::new(AuditFull::default());
+    let (host, account, task) = serve(Store::new(engine.clone())).await;
+    let http = reqwest::Client::new();
+    let create = |name: &str| create_credentials(&http, &host, &account, name);
 
     let ok = create("audited").send().await.expect("send");
     assert_eq!(ok.status(), 200);
@@ -133,5 +205,43 @@ async fn a_change_whose_audit_entry_cannot_be_written_is_not_acknowledged() {
         .as_str()
         .is_some_and(|p| p.ends_with("/credentials"))
         && e["status"] == 200));
+    task.abort();
+}
+
+#[tokio::test]
+async fn one_flush_makes_a_change_and_its_entry_durable() {
+    let engine = Arc::new(Disk::default());
+    let (host, account, task) = serve(Store::new(engine.clone())).await;
+    let http = reqwest::Client::new();
+    let before = engine.flushes.load(Ordering::SeqCst);
+    let ok = create_credentials(&http, &host, &account, "durable-one")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(ok.status(), 200);
+    assert_eq!(
+        engine.flushes.load(Ordering::SeqCst) - before,
+        1,
+        "a mutating request costs one flush"
+    );
+    assert!(
+        engine.holds(trees::CREDENTIALS, "durable-one"),
+        "the change"
+    );
+    assert!(
+        engine.holds(trees::AUDIT, "/credentials") && engine.holds(trees::AUDIT, r#""status":200"#),
+        "its audit entry"
+    );
+
+    // When that flush fails, the change is not acknowledged.
+    engine.fail.store(true, Ordering::SeqCst);
+    let refused = create_credentials(&http, &host, &account, "durable-two")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(refused.status(), 503);
+    let body: Value = refused.json().await.expect("json");
+    assert_eq!(body["error_code"], "TEMPORARILY_UNAVAILABLE");
+    assert!(!engine.holds(trees::CREDENTIALS, "durable-two"));
     task.abort();
 }

@@ -43,7 +43,7 @@ impl GroupFlush {
     }
 
     /// Makes every write committed before the call durable.
-    pub async fn flush(&self, kv: &Arc<dyn KvStore>) -> Result<(), StoreError> {
+    pub async fn flush(self: &Arc<Self>, kv: &Arc<dyn KvStore>) -> Result<(), StoreError> {
         let ticket = {
             let mut t = self.lock();
             t.issued += 1;
@@ -72,19 +72,49 @@ impl GroupFlush {
                 }
                 continue;
             };
+            // The flush ends on its blocking thread, whatever becomes of this caller: a caller
+            // can be cancelled here (a request whose client hung up is dropped), and had it
+            // been the one to end the flush, `running` would stay set and no flush would ever
+            // run again. The guard also ends a flush that panicked or never started.
+            let running = Running {
+                flusher: self.clone(),
+                target,
+                result: None,
+            };
             let engine = kv.clone();
-            let result = tokio::task::spawn_blocking(move || engine.flush())
-                .await
-                .unwrap_or_else(|_| Err(StoreError::Engine("flush task failed".into())));
-            {
-                let mut t = self.lock();
-                t.running = false;
-                if let Err(e) = &result {
-                    t.failed = Some((target, e.clone()));
-                }
-            }
-            self.done.send_replace(target);
+            let _ = tokio::task::spawn_blocking(move || running.end(engine.flush())).await;
         }
+    }
+}
+
+/// A flush under way: dropped when it ended (or failed to run), it records the outcome and
+/// wakes the callers it covered.
+struct Running {
+    flusher: Arc<GroupFlush>,
+    target: u64,
+    result: Option<Result<(), StoreError>>,
+}
+
+impl Running {
+    fn end(mut self, result: Result<(), StoreError>) {
+        self.result = Some(result);
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let result = self
+            .result
+            .take()
+            .unwrap_or_else(|| Err(StoreError::Engine("flush task failed".into())));
+        {
+            let mut t = self.flusher.lock();
+            t.running = false;
+            if let Err(e) = result {
+                t.failed = Some((self.target, e));
+            }
+        }
+        self.flusher.done.send_replace(self.target);
     }
 }
 
@@ -95,10 +125,11 @@ mod tests {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::time::Duration;
 
-    /// A store whose flush takes 20 ms, counts calls and can fail.
+    /// A store whose flush takes 20 ms, counts calls (begun and ended) and can fail.
     #[derive(Debug, Default)]
     struct Slow {
         inner: MemStore,
+        started: AtomicUsize,
         flushes: AtomicUsize,
         fail: AtomicBool,
     }
@@ -123,6 +154,7 @@ mod tests {
             self.inner.transaction(body)
         }
         fn flush(&self) -> Result<(), StoreError> {
+            self.started.fetch_add(1, Ordering::SeqCst);
             std::thread::sleep(Duration::from_millis(20));
             self.flushes.fetch_add(1, Ordering::SeqCst);
             if self.fail.load(Ordering::SeqCst) {
@@ -161,6 +193,26 @@ mod tests {
             n + 1,
             "a lone caller flushes once"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_cancelled_caller_does_not_stop_later_flushes() {
+        let slow = Arc::new(Slow::default());
+        let kv: Arc<dyn KvStore> = slow.clone();
+        let flusher = Arc::new(GroupFlush::default());
+        let (f, k) = (flusher.clone(), kv.clone());
+        // The caller that runs the flush is dropped while it runs (a client hung up).
+        let first = tokio::spawn(async move { f.flush(&k).await });
+        while slow.started.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        first.abort();
+        let later = tokio::time::timeout(Duration::from_secs(5), flusher.flush(&kv)).await;
+        assert!(
+            matches!(later, Ok(Ok(()))),
+            "a later caller is flushed: {later:?}"
+        );
+        assert_eq!(slow.flushes.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -229,8 +229,14 @@ impl Worker {
             if plan.next == cursor && plan.objects.is_empty() {
                 break;
             }
+            // Flushes here precede writes to the bucket, not an answer: they go to the store
+            // itself, never deferred to a request's audit entry (see `crate::audit`).
             if !plan.objects.is_empty() {
-                self.state.flush().await.map_err(internal)?;
+                self.state
+                    .store()
+                    .flush()
+                    .await
+                    .map_err(|e| internal(e.into()))?;
             }
             for o in &plan.objects {
                 self.sink
@@ -241,7 +247,11 @@ impl Worker {
             plan.next
                 .store(&self.state, &config.config_id)
                 .map_err(internal)?;
-            self.state.flush().await.map_err(internal)?;
+            self.state
+                .store()
+                .flush()
+                .await
+                .map_err(|e| internal(e.into()))?;
             source.delivered(config, &plan.objects);
             if !plan.more {
                 break;
