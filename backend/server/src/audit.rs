@@ -47,13 +47,15 @@
 //! On a store other processes write too ([`KvStore::shared`](ironbrick_store::KvStore::shared)),
 //! a number held in one process's memory would be handed out again by another. There the
 //! next number is a counter in the store ([`trees::SHARED`]), read and advanced in the same
-//! serializable transaction that writes the entry. Two replicas appending at once both read
-//! the counter and write it, so one of them fails to commit and runs again with the next
-//! number: numbers are never reused, and entry `n + 1` can only be written by a transaction
-//! that saw entry `n` committed, so committed entries stay contiguous and in order for every
-//! reader. The lock still serializes appends within one replica, so only appends from
-//! different replicas ever conflict. An embedded store has one writer and keeps the counter in
-//! memory only (no extra read and write per entry).
+//! serializable transaction that writes the entry: numbers are never reused, and entry `n + 1`
+//! can only be written by a transaction that saw entry `n` committed, so committed entries stay
+//! contiguous and in order for every reader. Appends run one after another across replicas
+//! ([`Store::transact_serialized`], an advisory lock taken before the transaction begins): two
+//! replicas appending at once would otherwise both read the counter, one would fail to commit
+//! and retry, and under a steady stream of writes through two replicas an append could lose
+//! every retry and answer 503 for a change already made (`scripts/bench-store` saw it). The
+//! in-process lock still orders one replica's own appends. An embedded store has one writer
+//! and keeps the counter in memory only (no extra read and write per entry).
 
 use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ApiResult};
@@ -142,8 +144,9 @@ impl Audit {
         if self.store.kv().shared() {
             let floor = *next;
             let assigned = Cell::new(floor);
-            self.store
-                .transact(|tx| -> Result<(), crate::error::ApiError> {
+            self.store.transact_serialized(
+                "audit",
+                |tx| -> Result<(), crate::error::ApiError> {
                     let seq = match tx.get(trees::SHARED, COUNTER)? {
                         Some(b) => counter_value(&b)?.max(floor),
                         None => floor,
@@ -154,7 +157,8 @@ impl Audit {
                     tx.put(trees::SHARED, COUNTER, &(seq + 1).to_be_bytes())?;
                     assigned.set(seq);
                     Ok(())
-                })?;
+                },
+            )?;
             *next = assigned.get() + 1;
             return Ok(());
         }

@@ -91,6 +91,15 @@ pub trait KvStore: Send + Sync + std::fmt::Debug {
     /// Runs `body` atomically and in isolation; commits when it returns `true`.
     /// Returns whether the transaction committed.
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError>;
+    /// Runs `body` as [`KvStore::transaction`] does, one after another with every other
+    /// transaction under the same `lock`, in every process: for a record every such
+    /// transaction reads and changes (a sequence counter), where concurrent serializable
+    /// transactions would mostly fail, retry and, under load, give up. Embedded engines
+    /// already run one transaction at a time.
+    fn transaction_serialized(&self, lock: &str, body: &TxBody<'_>) -> Result<bool, StoreError> {
+        let _ = lock;
+        self.transaction(body)
+    }
     /// Makes every committed transaction durable (fsync).
     fn flush(&self) -> Result<(), StoreError>;
 

@@ -55,6 +55,30 @@ impl Store {
     where
         E: From<StoreError>,
     {
+        self.transact_under(None, f)
+    }
+
+    /// [`Store::transact`], one after another with every other transaction under `lock`, in
+    /// every process sharing the store ([`KvStore::transaction_serialized`]).
+    pub fn transact_serialized<R, E>(
+        &self,
+        lock: &str,
+        f: impl Fn(&mut dyn Tx) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        E: From<StoreError>,
+    {
+        self.transact_under(Some(lock), f)
+    }
+
+    fn transact_under<R, E>(
+        &self,
+        lock: Option<&str>,
+        f: impl Fn(&mut dyn Tx) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        E: From<StoreError>,
+    {
         let outcome: RefCell<Option<Result<R, E>>> = RefCell::new(None);
         let touched: RefCell<Touched> = RefCell::default();
         let watching = self.feed.watching();
@@ -80,7 +104,11 @@ impl Store {
             *outcome.borrow_mut() = Some(result);
             commit
         };
-        if self.kv.transaction(&body)? {
+        let committed = match lock {
+            Some(lock) => self.kv.transaction_serialized(lock, &body)?,
+            None => self.kv.transaction(&body)?,
+        };
+        if committed {
             for (tree, keys) in touched.into_inner() {
                 for key in keys {
                     self.feed.publish(&Change::Key {

@@ -47,7 +47,7 @@ impl PgLeadership {
 }
 
 /// The advisory lock's 64-bit key: FNV-1a of `ironbrick:<name>` (stable across builds).
-fn lock_key(name: &str) -> i64 {
+pub(super) fn lock_key(name: &str) -> i64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in "ironbrick:".bytes().chain(name.bytes()) {
         h ^= u64::from(b);

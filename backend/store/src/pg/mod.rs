@@ -400,7 +400,15 @@ impl KvStore for PgStore {
     }
 
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
-        blocking(|| tx::run(&self.bridge, &self.pool, &self.origin, body))
+        blocking(|| tx::run(&self.bridge, &self.pool, &self.origin, None, body))
+    }
+
+    /// A session-level advisory lock on the transaction's connection, taken before BEGIN (so
+    /// the serializable snapshot is taken after the previous holder committed) and given back
+    /// after COMMIT or ROLLBACK.
+    fn transaction_serialized(&self, lock: &str, body: &TxBody<'_>) -> Result<bool, StoreError> {
+        let key = leader::lock_key(&format!("tx:{lock}"));
+        blocking(|| tx::run(&self.bridge, &self.pool, &self.origin, Some(key), body))
     }
 
     /// Nothing to do: every commit was acknowledged with `synchronous_commit` on, so it is in

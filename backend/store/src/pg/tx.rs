@@ -21,16 +21,19 @@ const DELETE: &str = "DELETE FROM ironbrick_kv WHERE tree = $1 AND key = $2";
 /// Runs `body` in a serializable transaction, again after a back-off on each serialization
 /// failure or deadlock, at most [`MAX_ATTEMPTS`] times. Blocks the calling thread.
 ///
-/// `origin` names this process in the notices of [`Tx::announce`] ([`super::follow`]).
+/// `origin` names this process in the notices of [`Tx::announce`] ([`super::follow`]). With
+/// `lock`, each attempt holds that session-level advisory lock from before BEGIN to after its
+/// end, so transactions under one lock run one after another across processes.
 pub(crate) fn run(
     bridge: &Bridge,
     pool: &Pool,
     origin: &str,
+    lock: Option<i64>,
     body: &TxBody<'_>,
 ) -> Result<bool, StoreError> {
     let mut attempt = 1;
     loop {
-        match once(bridge, pool, origin, body) {
+        match once(bridge, pool, origin, lock, body) {
             Err(StoreError::Conflict) if attempt < MAX_ATTEMPTS => {
                 std::thread::sleep(backoff(attempt));
                 attempt += 1;
@@ -52,8 +55,14 @@ fn backoff(attempt: u32) -> Duration {
     full / 2 + full / 2 * jitter / 1000
 }
 
-fn once(bridge: &Bridge, pool: &Pool, origin: &str, body: &TxBody<'_>) -> Result<bool, StoreError> {
-    let mut tx = begin(bridge, pool, origin)?;
+fn once(
+    bridge: &Bridge,
+    pool: &Pool,
+    origin: &str,
+    lock: Option<i64>,
+    body: &TxBody<'_>,
+) -> Result<bool, StoreError> {
+    let mut tx = begin(bridge, pool, origin, lock)?;
     let commit = body(&mut tx);
     if let Some(failure) = tx.failure.take() {
         tx.end("ROLLBACK").ok();
@@ -71,10 +80,15 @@ fn once(bridge: &Bridge, pool: &Pool, origin: &str, body: &TxBody<'_>) -> Result
     }
 }
 
-/// Takes a pooled connection and opens a serializable transaction on it. Nothing has happened
-/// yet, so when BEGIN fails because the pooled connection was lost (the server restarted since),
-/// it is tried once more on a fresh connection.
-fn begin<'a>(bridge: &'a Bridge, pool: &Pool, origin: &'a str) -> Result<PgTx<'a>, StoreError> {
+/// Takes a pooled connection, takes `lock` on it if any, and opens a serializable transaction
+/// on it. Nothing has happened yet, so when that fails because the pooled connection was lost
+/// (the server restarted since), it is tried once more on a fresh connection.
+fn begin<'a>(
+    bridge: &'a Bridge,
+    pool: &Pool,
+    origin: &'a str,
+    lock: Option<i64>,
+) -> Result<PgTx<'a>, StoreError> {
     let mut retried = false;
     loop {
         let pool = pool.clone();
@@ -84,8 +98,13 @@ fn begin<'a>(bridge: &'a Bridge, pool: &Pool, origin: &'a str) -> Result<PgTx<'a
             lease: Some(Lease::new(client)),
             failure: None,
             origin,
+            lock: None,
         };
-        match tx.round(Op::Batch("BEGIN ISOLATION LEVEL SERIALIZABLE")) {
+        let locked = match lock {
+            Some(key) => tx.round(Op::Lock(key)).map(|_| tx.lock = Some(key)),
+            None => Ok(()),
+        };
+        match locked.and_then(|()| tx.round(Op::Batch("BEGIN ISOLATION LEVEL SERIALIZABLE"))) {
             Ok(_) => return Ok(tx),
             Err(StoreError::Unavailable(_)) if !retried => retried = true,
             Err(e) => return Err(e),
@@ -93,8 +112,8 @@ fn begin<'a>(bridge: &'a Bridge, pool: &Pool, origin: &'a str) -> Result<PgTx<'a
     }
 }
 
-/// A pooled connection lent to one transaction. Until COMMIT or ROLLBACK succeeded on it, it
-/// is dirty: dropped then (a panicking body, a lost connection, an operation the private
+/// A pooled connection lent to one transaction. Until COMMIT or ROLLBACK succeeded on it (and
+/// its advisory lock, if any, was given back), it is dirty: dropped then (a panicking body, a lost connection, an operation the private
 /// runtime dropped), it is detached from the pool and closed instead of being handed, inside
 /// an open transaction, to the next caller.
 struct Lease {
@@ -134,11 +153,23 @@ enum Op {
     Delete(String, Vec<u8>),
     /// Bump the tree's version and queue its notice (`origin`, tree, keys).
     Announce(String, String, Vec<Vec<u8>>),
+    /// Wait for and take the session-level advisory lock with this key.
+    Lock(i64),
+    /// Give that lock back.
+    Unlock(i64),
 }
 
 async fn perform(c: &Object, op: Op) -> Result<Option<Vec<u8>>, tokio_postgres::Error> {
     match op {
         Op::Batch(sql) => c.batch_execute(sql).await.map(|()| None),
+        Op::Lock(key) => c
+            .execute("SELECT pg_advisory_lock($1)", &[&key])
+            .await
+            .map(|_| None),
+        Op::Unlock(key) => c
+            .execute("SELECT pg_advisory_unlock($1)", &[&key])
+            .await
+            .map(|_| None),
         Op::Get(tree, key) => {
             let st = c.prepare_cached(super::GET).await?;
             Ok(c.query_opt(&st, &[&tree, &key]).await?.map(|r| r.get(0)))
@@ -173,6 +204,8 @@ struct PgTx<'a> {
     failure: Option<StoreError>,
     /// This process, in notices.
     origin: &'a str,
+    /// The advisory lock this transaction's connection holds ([`run`]'s `lock`).
+    lock: Option<i64>,
 }
 
 impl PgTx<'_> {
@@ -200,9 +233,16 @@ impl PgTx<'_> {
             .inspect_err(|e| self.failure = Some(e.clone()))
     }
 
-    /// Sends COMMIT or ROLLBACK; on success the connection is clean again.
+    /// Sends COMMIT or ROLLBACK and gives the advisory lock back; once both succeeded the
+    /// connection is clean again. When only the lock could not be given back, the outcome
+    /// stands and the connection stays dirty: it is closed when dropped, which frees the lock.
     fn end(&mut self, sql: &'static str) -> Result<(), StoreError> {
         self.round(Op::Batch(sql))?;
+        if let Some(key) = self.lock.take() {
+            if self.round(Op::Unlock(key)).is_err() {
+                return Ok(());
+            }
+        }
         if let Some(lease) = &mut self.lease {
             lease.dirty = false;
         }
