@@ -91,11 +91,14 @@ pub trait KvStore: Send + Sync + std::fmt::Debug {
     /// Runs `body` atomically and in isolation; commits when it returns `true`.
     /// Returns whether the transaction committed.
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError>;
-    /// Runs `body` as [`KvStore::transaction`] does, one after another with every other
-    /// transaction under the same `lock`, in every process: for a record every such
-    /// transaction reads and changes (a sequence counter), where concurrent serializable
-    /// transactions would mostly fail, retry and, under load, give up. Embedded engines
-    /// already run one transaction at a time.
+    /// Runs `body` atomically, one after another with every other transaction under the same
+    /// `lock`, in every process: for records that only such transactions write (a sequence
+    /// counter and what it numbers), where concurrent serializable transactions would mostly
+    /// fail, retry and, under load, give up. The body sees every transaction committed before
+    /// it began; it is isolated from the transactions under its lock, but not necessarily
+    /// from others (PostgreSQL runs it at READ COMMITTED: serializable snapshots conflict
+    /// falsely with unrelated writers on shared index pages). Embedded engines already run
+    /// one transaction at a time.
     fn transaction_serialized(&self, lock: &str, body: &TxBody<'_>) -> Result<bool, StoreError> {
         let _ = lock;
         self.transaction(body)

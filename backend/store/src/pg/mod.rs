@@ -403,9 +403,9 @@ impl KvStore for PgStore {
         blocking(|| tx::run(&self.bridge, &self.pool, &self.origin, None, body))
     }
 
-    /// A session-level advisory lock on the transaction's connection, taken before BEGIN (so
-    /// the serializable snapshot is taken after the previous holder committed) and given back
-    /// after COMMIT or ROLLBACK.
+    /// A session-level advisory lock on the transaction's connection, taken before BEGIN and
+    /// given back after COMMIT or ROLLBACK; the transaction runs at READ COMMITTED, so it sees
+    /// every earlier holder's commit and never fails on a serialization conflict.
     fn transaction_serialized(&self, lock: &str, body: &TxBody<'_>) -> Result<bool, StoreError> {
         let key = leader::lock_key(&format!("tx:{lock}"));
         blocking(|| tx::run(&self.bridge, &self.pool, &self.origin, Some(key), body))

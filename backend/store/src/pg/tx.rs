@@ -23,7 +23,8 @@ const DELETE: &str = "DELETE FROM ironbrick_kv WHERE tree = $1 AND key = $2";
 ///
 /// `origin` names this process in the notices of [`Tx::announce`] ([`super::follow`]). With
 /// `lock`, each attempt holds that session-level advisory lock from before BEGIN to after its
-/// end, so transactions under one lock run one after another across processes.
+/// end, so transactions under one lock run one after another across processes, at READ
+/// COMMITTED ([`crate::KvStore::transaction_serialized`]).
 pub(crate) fn run(
     bridge: &Bridge,
     pool: &Pool,
@@ -80,8 +81,8 @@ fn once(
     }
 }
 
-/// Takes a pooled connection, takes `lock` on it if any, and opens a serializable transaction
-/// on it. Nothing has happened yet, so when that fails because the pooled connection was lost
+/// Takes a pooled connection, takes `lock` on it if any, and opens a transaction on it
+/// (serializable, or read committed under a lock). Nothing has happened yet, so when that fails because the pooled connection was lost
 /// (the server restarted since), it is tried once more on a fresh connection.
 fn begin<'a>(
     bridge: &'a Bridge,
@@ -104,7 +105,11 @@ fn begin<'a>(
             Some(key) => tx.round(Op::Lock(key)).map(|_| tx.lock = Some(key)),
             None => Ok(()),
         };
-        match locked.and_then(|()| tx.round(Op::Batch("BEGIN ISOLATION LEVEL SERIALIZABLE"))) {
+        let isolation = match lock {
+            Some(_) => "BEGIN ISOLATION LEVEL READ COMMITTED",
+            None => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+        };
+        match locked.and_then(|()| tx.round(Op::Batch(isolation))) {
             Ok(_) => return Ok(tx),
             Err(StoreError::Unavailable(_)) if !retried => retried = true,
             Err(e) => return Err(e),
