@@ -83,6 +83,15 @@ fn scans_agree_with_memory_at_byte_edges(kv: &PgStore) {
 
 /// Read-modify-write of one key from many threads: serialization failures are retried, so no
 /// increment is lost.
+/// Adds one to `n/count` (a transaction body).
+fn increment(tx: &mut dyn crate::Tx) -> bool {
+    let Ok(now) = tx.get("n", b"count") else {
+        return false;
+    };
+    let n = now.map_or(0, |v| u64::from_be_bytes(v.try_into().unwrap()));
+    tx.put("n", b"count", &(n + 1).to_be_bytes()).is_ok()
+}
+
 fn conflicting_increments_all_land(kv: &Arc<PgStore>) {
     let (threads, each) = (6, 15);
     let workers: Vec<_> = (0..threads)
@@ -90,15 +99,7 @@ fn conflicting_increments_all_land(kv: &Arc<PgStore>) {
             let kv = kv.clone();
             std::thread::spawn(move || {
                 for _ in 0..each {
-                    let committed = kv
-                        .transaction(&|tx| {
-                            let Ok(now) = tx.get("n", b"count") else {
-                                return false;
-                            };
-                            let n = now.map_or(0, |v| u64::from_be_bytes(v.try_into().unwrap()));
-                            tx.put("n", b"count", &(n + 1).to_be_bytes()).is_ok()
-                        })
-                        .expect("transaction");
+                    let committed = kv.transaction(&increment).expect("transaction");
                     assert!(committed);
                 }
             })
@@ -127,11 +128,7 @@ fn serialized_increments_never_conflict(replicas: &[Arc<PgStore>]) {
                     let committed = kv
                         .transaction_serialized("counter", &|tx| {
                             runs.fetch_add(1, Ordering::SeqCst);
-                            let Ok(now) = tx.get("n", b"count") else {
-                                return false;
-                            };
-                            let n = now.map_or(0, |v| u64::from_be_bytes(v.try_into().unwrap()));
-                            tx.put("n", b"count", &(n + 1).to_be_bytes()).is_ok()
+                            increment(tx)
                         })
                         .expect("transaction");
                     assert!(committed);
