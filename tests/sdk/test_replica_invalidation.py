@@ -120,14 +120,21 @@ def test_a_block_list_created_on_a_is_enforced_on_b_and_c(trio, ws):
         assert w.current_user.me().user_name
 
 
-def test_a_user_deactivated_on_a_is_refused_on_b_and_c(trio, ws):
-    _, (a, b, c) = trio
+def user_with_password(a, ws):
+    """A new account user with a password, assigned to `ws` as a user, made through replica `a`:
+    (the account client, the user's SCIM document, its user name, its password)."""
     acct = AccountClient(host=a.host, account_id=a.account_id, token=a.token)
     name, password = f"{uuid.uuid4().hex[:8]}@corp.example", f"pw-{uuid.uuid4().hex}"
     doc = acct.api_client.do("POST", f"/api/2.0/accounts/{a.account_id}/scim/v2/Users",
                              body={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name,
                                    "password": password})
     acct.workspace_assignment.update(ws.workspace_id, int(doc["id"]), permissions=[iam.WorkspacePermission.USER])
+    return acct, doc, name, password
+
+
+def test_a_user_deactivated_on_a_is_refused_on_b_and_c(trio, ws):
+    _, (a, b, c) = trio
+    acct, doc, name, password = user_with_password(a, ws)
     user = WorkspaceClient(host=a.ws_url(ws.workspace_id), username=name, password=password)
     pat = user.tokens.create(comment="mine", lifetime_seconds=3600).token_value
     for r in (b, c):
@@ -149,12 +156,7 @@ def test_wrong_passwords_spread_over_a_b_and_c_are_counted_together(trio, ws):
     replica uses up the (user, address) pair's three free failures on all of them, although
     each replica had just cached the pair's (empty) count by signing the user in."""
     _, (a, b, c) = trio
-    acct = AccountClient(host=a.host, account_id=a.account_id, token=a.token)
-    name, password = f"{uuid.uuid4().hex[:8]}@corp.example", f"pw-{uuid.uuid4().hex}"
-    doc = acct.api_client.do("POST", f"/api/2.0/accounts/{a.account_id}/scim/v2/Users",
-                             body={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name,
-                                   "password": password})
-    acct.workspace_assignment.update(ws.workspace_id, int(doc["id"]), permissions=[iam.WorkspacePermission.USER])
+    _, _, name, password = user_with_password(a, ws)
     for r in (a, b, c):
         assert me(r, ws, auth=(name, password)) == 200
     for r in (a, b, c):

@@ -1,6 +1,6 @@
 //! Helpers for unit tests.
 
-use ironbrick_store::{Entries, KvStore, MemStore, StoreError, TxBody};
+use ironbrick_store::{KvStore, MemStore, StoreError, TxBody};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// An in-memory engine that says it is shared, as replicas on one database see theirs. It
@@ -29,18 +29,7 @@ impl KvStore for SharedMem {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.get(tree, key)
     }
-    fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
-        self.inner.scan_prefix(tree, prefix)
-    }
-    fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError> {
-        self.inner.scan_from(tree, start, limit)
-    }
-    fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
-        self.inner.count_prefix(tree, prefix)
-    }
-    fn trees(&self) -> Result<Vec<String>, StoreError> {
-        self.inner.trees()
-    }
+    ironbrick_store::delegate_scans!(inner);
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
         self.transactions.fetch_add(1, Ordering::SeqCst);
         self.inner.transaction(body)

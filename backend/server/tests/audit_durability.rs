@@ -44,18 +44,7 @@ impl KvStore for AuditFull {
     fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         self.inner.get(tree, key)
     }
-    fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
-        self.inner.scan_prefix(tree, prefix)
-    }
-    fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError> {
-        self.inner.scan_from(tree, start, limit)
-    }
-    fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
-        self.inner.count_prefix(tree, prefix)
-    }
-    fn trees(&self) -> Result<Vec<String>, StoreError> {
-        self.inner.trees()
-    }
+    ironbrick_store::delegate_scans!(inner);
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
         let full = self.full.load(Ordering::SeqCst);
         self.inner
@@ -92,18 +81,7 @@ impl KvStore for Disk {
     fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         self.inner.get(tree, key)
     }
-    fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
-        self.inner.scan_prefix(tree, prefix)
-    }
-    fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError> {
-        self.inner.scan_from(tree, start, limit)
-    }
-    fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
-        self.inner.count_prefix(tree, prefix)
-    }
-    fn trees(&self) -> Result<Vec<String>, StoreError> {
-        self.inner.trees()
-    }
+    ironbrick_store::delegate_scans!(inner);
     fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
         self.inner.transaction(body)
     }

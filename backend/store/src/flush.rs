@@ -121,7 +121,7 @@ impl Drop for Running {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Entries, MemStore, TxBody};
+    use crate::{MemStore, TxBody};
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::time::Duration;
 
@@ -138,18 +138,7 @@ mod tests {
         fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
             self.inner.get(tree, key)
         }
-        fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Entries, StoreError> {
-            self.inner.scan_prefix(tree, prefix)
-        }
-        fn scan_from(&self, tree: &str, start: &[u8], limit: usize) -> Result<Entries, StoreError> {
-            self.inner.scan_from(tree, start, limit)
-        }
-        fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, StoreError> {
-            self.inner.count_prefix(tree, prefix)
-        }
-        fn trees(&self) -> Result<Vec<String>, StoreError> {
-            self.inner.trees()
-        }
+        crate::delegate_scans!(inner);
         fn transaction(&self, body: &TxBody<'_>) -> Result<bool, StoreError> {
             self.inner.transaction(body)
         }

@@ -30,6 +30,36 @@ pub use leader::{Leadership, Solo};
 pub use mem::MemStore;
 pub use pg::{redacted_url, PgStore, DEFAULT_POOL_SIZE};
 pub use sled_store::{SledOptions, SledStore, DEFAULT_CACHE_BYTES};
+
+/// Implements [`KvStore`]'s scans (`scan_prefix`, `scan_from`, `count_prefix`, `trees`) by
+/// handing them to the engine in field `$inner`: for engines that wrap another to change its
+/// writes, transactions or flushes (test engines that fail or count on purpose).
+#[macro_export]
+macro_rules! delegate_scans {
+    ($inner:ident) => {
+        fn scan_prefix(
+            &self,
+            tree: &str,
+            prefix: &[u8],
+        ) -> Result<$crate::Entries, $crate::StoreError> {
+            self.$inner.scan_prefix(tree, prefix)
+        }
+        fn scan_from(
+            &self,
+            tree: &str,
+            start: &[u8],
+            limit: usize,
+        ) -> Result<$crate::Entries, $crate::StoreError> {
+            self.$inner.scan_from(tree, start, limit)
+        }
+        fn count_prefix(&self, tree: &str, prefix: &[u8]) -> Result<usize, $crate::StoreError> {
+            self.$inner.count_prefix(tree, prefix)
+        }
+        fn trees(&self) -> Result<Vec<String>, $crate::StoreError> {
+            self.$inner.trees()
+        }
+    };
+}
 pub use store::Store;
 
 /// Key-value pairs answered by a prefix scan, in key order.

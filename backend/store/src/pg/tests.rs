@@ -471,28 +471,22 @@ fn replicas_hear_each_others_changes() {
     heard_a.lock().unwrap().clear();
     heard_b.lock().unwrap().clear();
 
-    a.transact(|tx| tx.put("conf", b"k1", b"v"))
-        .expect("commit");
-    assert_eq!(
+    let k1_heard_by_a = || {
         heard_a
             .lock()
             .unwrap()
             .iter()
             .filter(|c| **c == key(b"k1"))
-            .count(),
-        1,
-        "the writer publishes at commit"
-    );
+            .count()
+    };
+    a.transact(|tx| tx.put("conf", b"k1", b"v"))
+        .expect("commit");
+    assert_eq!(k1_heard_by_a(), 1, "the writer publishes at commit");
     let took = hears(&heard_b, Duration::from_secs(1), |c| *c == key(b"k1"));
     eprintln!("a notice took {took:?}");
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(
-        heard_a
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|c| **c == key(b"k1"))
-            .count(),
+        k1_heard_by_a(),
         1,
         "the writer does not publish its own notice again"
     );
