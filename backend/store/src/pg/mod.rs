@@ -257,11 +257,11 @@ impl PgStore {
         let pool = self.pool.clone();
         blocking(|| {
             self.bridge.run(async move {
-                let mut retried = false;
+                let mut stale = stale_connections(&pool);
                 loop {
                     let client = pool.get().await.map_err(errors::pool)?;
                     match query(client).await.map_err(|e| classify(&e)) {
-                        Err(StoreError::Unavailable(_)) if !retried => retried = true,
+                        Err(StoreError::Unavailable(_)) if stale > 0 => stale -= 1,
                         outcome => return outcome,
                     }
                 }
@@ -288,6 +288,15 @@ impl PgStore {
             })
         })
     }
+}
+
+/// How many lost connections the pool may still hand out before it notices them, so how often
+/// a call that failed on a lost connection (before anything happened on it) is tried again.
+/// When sessions are killed under the pool (a failover, an administrator), each of its idle
+/// connections fails once, and is dropped then; a retry takes the next. When the server is
+/// down, opening a new connection fails and that error is returned at once.
+pub(super) fn stale_connections(pool: &Pool) -> usize {
+    pool.status().max_size
 }
 
 /// The smallest key greater than every key that starts with `prefix`, or `None` when there is

@@ -82,15 +82,16 @@ fn once(
 }
 
 /// Takes a pooled connection, takes `lock` on it if any, and opens a transaction on it
-/// (serializable, or read committed under a lock). Nothing has happened yet, so when that fails because the pooled connection was lost
-/// (the server restarted since), it is tried once more on a fresh connection.
+/// (serializable, or read committed under a lock). Nothing has happened yet, so when that fails
+/// because the pooled connection was lost (the server restarted since, or the session was
+/// killed), it is tried again on the next one ([`super::stale_connections`]).
 fn begin<'a>(
     bridge: &'a Bridge,
     pool: &Pool,
     origin: &'a str,
     lock: Option<i64>,
 ) -> Result<PgTx<'a>, StoreError> {
-    let mut retried = false;
+    let mut stale = super::stale_connections(pool);
     loop {
         let pool = pool.clone();
         let client = bridge.run(async move { pool.get().await.map_err(errors::pool) })?;
@@ -111,7 +112,7 @@ fn begin<'a>(
         };
         match locked.and_then(|()| tx.round(Op::Batch(isolation))) {
             Ok(_) => return Ok(tx),
-            Err(StoreError::Unavailable(_)) if !retried => retried = true,
+            Err(StoreError::Unavailable(_)) if stale > 0 => stale -= 1,
             Err(e) => return Err(e),
         }
     }
