@@ -34,7 +34,7 @@ pub(crate) fn run(
 ) -> Result<bool, StoreError> {
     let mut attempt = 1;
     loop {
-        match once(bridge, pool, origin, lock, body) {
+        match begin(bridge, pool, origin, lock).and_then(|tx| attempt_once(tx, body)) {
             Err(StoreError::Conflict) if attempt < MAX_ATTEMPTS => {
                 std::thread::sleep(backoff(attempt));
                 attempt += 1;
@@ -56,14 +56,8 @@ fn backoff(attempt: u32) -> Duration {
     full / 2 + full / 2 * jitter / 1000
 }
 
-fn once(
-    bridge: &Bridge,
-    pool: &Pool,
-    origin: &str,
-    lock: Option<i64>,
-    body: &TxBody<'_>,
-) -> Result<bool, StoreError> {
-    let mut tx = begin(bridge, pool, origin, lock)?;
+/// Runs `body` once in the transaction `tx` just opened, and ends it.
+fn attempt_once(mut tx: PgTx<'_>, body: &TxBody<'_>) -> Result<bool, StoreError> {
     let commit = body(&mut tx);
     if let Some(failure) = tx.failure.take() {
         tx.end("ROLLBACK").ok();
