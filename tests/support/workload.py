@@ -78,6 +78,10 @@ class Unreachable(Exception):
     """The backend did not answer (killed, restarting)."""
 
 
+class DiskFull(Exception):
+    """A read refused with 503 "disk is full", where the harness allows it (`Api.full_disk_refuses`)."""
+
+
 @dataclass
 class Answer:
     status: int
@@ -121,6 +125,8 @@ class Api:
     def __init__(self, host: str, account_id: str, token: str) -> None:
         self.host, self.account_id, self.token = host, account_id, token
         self.session = requests.Session()
+        # While set, an answer 503 "disk is full" raises DiskFull instead of being returned.
+        self.full_disk_refuses = False
 
     def call(self, method: str, path: str, *, json_body=None, params=None, agent: str = "crash-check",
              token: str | None = None, timeout: float = 60) -> Answer:
@@ -141,6 +147,9 @@ class Api:
             body = r.json() if r.content else {}
         except ValueError:
             body = {"raw": r.text[:200]}
+        if (self.full_disk_refuses and r.status_code == 503 and isinstance(body, dict)
+                and "disk is full" in str(body.get("message"))):
+            raise DiskFull(f"{method} {path}")
         return Answer(r.status_code, body if isinstance(body, dict) else {"value": body}, time.monotonic() - t0)
 
     def ok(self, method: str, path: str, **kw) -> dict:
@@ -162,6 +171,9 @@ class Model:
         # how many keys were found in their old / new state after an uncertain write
         self.uncertain_present = 0
         self.uncertain_absent = 0
+        # keys whose one accepted state is what a check found after a write with an unknown
+        # outcome (not an acknowledgement)
+        self.found_only: set[tuple] = set()
 
     def state(self, key: tuple):
         return self.accept.get(key, [ABSENT])
@@ -171,6 +183,7 @@ class Model:
 
     def set(self, key: tuple, state) -> None:
         self.accept[key] = [state]
+        self.found_only.discard(key)
 
     def either(self, key: tuple, old: list, new) -> None:
         states = list(old)
@@ -185,7 +198,9 @@ class Model:
         states = self.state(key)
         if found not in states:
             if len(states) == 1:
-                raise Violation(f"{key}: expected {short(states[0])}, found {short(found)}")
+                how = ("found by an earlier check after a write with an unknown outcome"
+                       if key in self.found_only else "acknowledged")
+                raise Violation(f"{key}: expected {short(states[0])} ({how}), found {short(found)}")
             raise Violation(f"{key}: half-applied write: found {short(found)}, "
                             f"neither the state before ({short(states[0])}) nor after ({short(states[-1])})")
         if not settle:
@@ -195,6 +210,7 @@ class Model:
                 self.uncertain_present += 1
             else:
                 self.uncertain_absent += 1
+            self.found_only.add(key)
         self.accept[key] = [found]
 
 

@@ -277,6 +277,7 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
         .map(|c| c.0.to_string())
         .unwrap_or_default();
     let mutating = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let generation = state.store().generation();
     let resp = if mutating {
         // The handler's flushes are left to the one below (see `flush_deferred`).
         DEFERRED_FLUSH.scope((), next.run(req)).await
@@ -314,7 +315,13 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
             // One flush makes the change (its handler's flushes were deferred) and its entry
             // durable before the answer; concurrent requests share it (group commit). It runs
             // even when the entry failed: the handler's writes are flushed all the same.
-            let flushed = state.store().flush().await.map_err(ApiError::from);
+            // A store reopened since the handler began lost what it held unflushed, the
+            // handler's writes perhaps among it: then this fails (`flush_since`).
+            let flushed = state
+                .store()
+                .flush_since(generation)
+                .await
+                .map_err(ApiError::from);
             appended.and(flushed)
         } else {
             appended

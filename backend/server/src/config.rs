@@ -114,7 +114,7 @@ pub struct ServeArgs {
     /// changes are refused with 503 TEMPORARILY_UNAVAILABLE ("disk is full") before anything
     /// is written, reads keep working, and writes resume by themselves once space is freed.
     /// 0 turns the reserve off (sled then meets the full disk itself: the store is reopened
-    /// once space returns).
+    /// once space returns, and until then some reads may be refused too).
     #[arg(long, env = "IRONBRICK_MIN_FREE_MIB", default_value_t = 8)]
     pub min_free_mib: u64,
 

@@ -86,11 +86,10 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         if let StoreError::Full(detail) = &e {
-            tracing::warn!(%detail, "store refused a write: disk full");
+            tracing::warn!(%detail, "store refused a request: disk full");
             return Self::new(
                 ErrorCode::TemporarilyUnavailable,
-                "The control plane's disk is full: changes are refused until space is freed \
-                 (reads keep working); retry later.",
+                "The control plane's disk is full; retry once space is freed.",
             );
         }
         if e.is_transient() {

@@ -17,7 +17,8 @@ pub enum StoreError {
     Unavailable(String),
     /// The disk holding the store is (nearly) full: the write was refused before anything was
     /// written, or the engine ran out of space while writing (then it reopens itself once
-    /// space returns). Reads keep working; writes succeed again once space is freed.
+    /// space returns; until then a read may be refused too). Requests succeed again once
+    /// space is freed.
     #[error("storage is out of disk space: {0}")]
     Full(String),
     /// A stored record could not be decoded.

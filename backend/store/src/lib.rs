@@ -152,8 +152,18 @@ pub trait KvStore: Send + Sync + std::fmt::Debug {
 
     /// Starts delivering other processes' announcements ([`Tx::announce`]) to `feed`, in
     /// the background and for as long as the engine lives, within the staleness bound
-    /// documented in [`changes`]. Embedded engines serve one process: nothing to follow.
+    /// documented in [`changes`]. Embedded engines serve one process: they only publish
+    /// [`Change::All`] when their state goes back to what was durable (sled reopened after
+    /// a write failure), so nothing cached from the lost state is served.
     fn follow(&self, feed: std::sync::Arc<ChangeFeed>) {
         let _ = feed;
+    }
+
+    /// Changes whenever the engine's state may have gone back to what was durable (sled
+    /// reopened after a write failure, dropping what it had not flushed). A flush after a
+    /// change does not cover writes committed before it: see [`Store::flush_since`].
+    /// Engines whose every commit is durable answer 0 forever.
+    fn generation(&self) -> u64 {
+        0
     }
 }

@@ -1,8 +1,9 @@
+use crate::changes::{Change, ChangeFeed};
 use crate::{Entries, KvStore, StoreError, Tx, TxBody};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 /// Free space kept in reserve on the store's file system by default: writes are refused
@@ -52,10 +53,13 @@ const REOPEN_INTERVAL: Duration = Duration::from_millis(500);
 ///   and refuses with [`StoreError::Full`] below `min_free` bytes, before anything is written,
 ///   so sled normally never meets a full disk. Reads never check.
 /// - recovery: should sled fail to write anyway (another process filled the disk faster than
-///   the reserve, or the reserve is 0), the failing engine is marked failed, keeps serving
-///   reads, and is reopened from its directory by the first operation after enough space is
-///   back (sled recovers the last flushed state; only writes that were never acknowledged can
-///   be missing). No restart. See `try_reopen` for how.
+///   the reserve, or the reserve is 0), the failing engine is marked failed and is reopened
+///   from its directory by the first operation after enough space is back (sled recovers the
+///   last flushed state; only writes that were never acknowledged can be missing). No
+///   restart. See `try_reopen` for how. Until then it keeps serving reads, unless a
+///   multi-key write failed part-way in it (see [`Engine::torn`]); a read that needs sled to
+///   restructure its tree (sled completes splits and merges as it reads) fails with
+///   [`StoreError::Full`] too.
 #[derive(Debug)]
 pub struct SledStore {
     dir: PathBuf,
@@ -65,16 +69,33 @@ pub struct SledStore {
     last_reopen: Mutex<Option<Instant>>,
     /// Held by each transaction from its first read to its commit.
     writer: Mutex<()>,
+    /// Incremented when a failed engine is given up ([`KvStore::generation`]).
+    generation: AtomicU64,
+    /// Told [`Change::All`] after a reopen ([`KvStore::follow`]).
+    feed: OnceLock<Arc<ChangeFeed>>,
 }
 
 /// One open sled database.
 #[derive(Debug)]
 struct Engine {
-    db: sled::Db,
+    /// The database's one tree (the flush thread holds the database itself).
     tree: sled::Tree,
     /// Set when sled failed to write: sled refuses writes from then on, until reopened.
     failed: AtomicBool,
+    /// Set (with `failed`) when a batch failed part-way. sled applies a batch to its memory
+    /// key by key and stops at the first error, so this engine's memory may hold part of a
+    /// write that was never acknowledged (recovery from disk never shows half a batch).
+    /// Nothing is read from a torn engine: reads wait for the reopen.
+    torn: AtomicBool,
+    /// Hands flushes to this engine's flush thread (see [`Engine::flush`]).
+    flushes: mpsc::Sender<FlushReply>,
 }
+
+/// Where the flush thread answers one flush.
+type FlushReply = mpsc::SyncSender<sled::Result<usize>>;
+
+/// How often a caller waiting for a flush looks whether the engine failed meanwhile.
+const FLUSH_POLL: Duration = Duration::from_millis(50);
 
 impl Engine {
     fn open(dir: &Path, options: &SledOptions) -> Result<Self, StoreError> {
@@ -85,11 +106,48 @@ impl Engine {
             .open()
             .map_err(engine)?;
         let tree = db.open_tree("ironbrick").map_err(engine)?;
+        let (flushes, requests) = mpsc::channel::<FlushReply>();
+        let flushing = db.clone();
+        std::thread::Builder::new()
+            .name("sled-flush".into())
+            .spawn(move || {
+                for reply in requests {
+                    let _ = reply.send(flushing.flush());
+                }
+            })
+            .map_err(|e| StoreError::Engine(format!("cannot start the flush thread: {e}")))?;
         Ok(Self {
-            db,
             tree,
             failed: AtomicBool::new(false),
+            torn: AtomicBool::new(false),
+            flushes,
         })
+    }
+
+    /// Makes every write to this engine durable, on its flush thread.
+    ///
+    /// A sled flush can wait forever: when writing a large value's blob file fails (a full
+    /// disk), sled 0.34 returns the error to the writer but leaves its claim on the log
+    /// buffer, which is then never written, and every flush waits for it. The writer's error
+    /// marks this engine failed, and a caller waiting here then stops waiting and gets
+    /// [`StoreError::Full`]; the flush thread stays blocked with the failed engine, which is
+    /// never used again (see `SledStore::try_reopen`).
+    fn flush(&self) -> Result<(), StoreError> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        let gone = || StoreError::Engine("the flush thread has stopped".into());
+        self.flushes.send(reply).map_err(|_| gone())?;
+        loop {
+            match answer.recv_timeout(FLUSH_POLL) {
+                Ok(flushed) => return flushed.map(drop).map_err(|x| self.err(x)),
+                Err(mpsc::RecvTimeoutError::Timeout) if self.failed.load(Ordering::SeqCst) => {
+                    return Err(StoreError::Full(
+                        "the store failed to write while flushing".into(),
+                    ))
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Err(gone()),
+            }
+        }
     }
 
     /// Maps a sled error, marking the engine failed on an I/O error (sled is unusable for
@@ -130,6 +188,8 @@ impl SledStore {
             engine: RwLock::new(Some(Arc::new(engine))),
             last_reopen: Mutex::new(None),
             writer: Mutex::new(()),
+            generation: AtomicU64::new(0),
+            feed: OnceLock::new(),
         })
     }
 
@@ -160,13 +220,19 @@ impl SledStore {
     }
 
     /// The engine for a read: the current one, even a failed one (sled still reads), unless
-    /// a reopen failed and left none.
+    /// it is torn or a reopen failed and left none.
     fn reader(&self) -> Result<Arc<Engine>, StoreError> {
         if let Some(e) = self.working() {
             return Ok(e);
         }
         self.try_reopen();
-        self.current().ok_or_else(closed)
+        match self.current() {
+            Some(e) if e.torn.load(Ordering::SeqCst) => Err(StoreError::Full(
+                "a write failed part-way; the store is read again once it reopens".into(),
+            )),
+            Some(e) => Ok(e),
+            None => Err(closed()),
+        }
     }
 
     /// The current engine unless it failed. (The failed one's handle is dropped here, so a
@@ -203,6 +269,10 @@ impl SledStore {
     /// copied to a fresh file that replaces it under the same name, which the new engine opens
     /// and locks. The copy holds everything sled made durable; a torn tail is recovered as
     /// after a crash. Should the copy or the reopen fail, the next attempt tries again.
+    ///
+    /// What the failed engine held unflushed is gone: the generation changes (a flush no
+    /// longer vouches for writes committed before it) and the change feed is told
+    /// [`Change::All`] (caches drop what they read from the failed engine).
     fn try_reopen(&self) {
         {
             let mut last = self.last_reopen.lock().unwrap_or_else(|p| p.into_inner());
@@ -237,11 +307,16 @@ impl SledStore {
                 return;
             }
             std::mem::forget(slot.take());
+            self.generation.fetch_add(1, Ordering::SeqCst);
         }
         match Engine::open(&self.dir, &self.options) {
             Ok(fresh) => {
                 *slot = Some(Arc::new(fresh));
+                drop(slot);
                 tracing::info!("the sled store was reopened after a write failure");
+                if let Some(feed) = self.feed.get() {
+                    feed.publish(&Change::All);
+                }
             }
             Err(e) => tracing::error!(error = %e, "cannot reopen the sled store yet"),
         }
@@ -428,7 +503,10 @@ impl KvStore for SledStore {
                         None => batch.remove(key),
                     }
                 }
-                e.tree.apply_batch(batch)
+                e.tree.apply_batch(batch).inspect_err(|_| {
+                    e.torn.store(true, Ordering::SeqCst);
+                    e.failed.store(true, Ordering::SeqCst);
+                })
             }
         };
         applied.map_err(|x| e.err(x))?;
@@ -436,8 +514,15 @@ impl KvStore for SledStore {
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        let e = self.writer()?;
-        e.db.flush().map(drop).map_err(|x| e.err(x))
+        self.writer()?.flush()
+    }
+
+    fn follow(&self, feed: Arc<ChangeFeed>) {
+        let _ = self.feed.set(feed);
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 }
 
@@ -522,7 +607,14 @@ mod tests {
             .expect("open")
             .failed
             .store(true, Ordering::SeqCst);
+        *s.last_reopen.lock().unwrap() = Some(Instant::now());
         assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
+        let feed = Arc::new(ChangeFeed::default());
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let h = heard.clone();
+        feed.subscribe(move |c| h.lock().unwrap().push(c.clone()));
+        s.follow(feed);
+        let before = s.generation();
         // the next write (space is available) reopens the database from its directory
         *s.last_reopen.lock().unwrap() = None;
         assert!(s
@@ -530,9 +622,82 @@ mod tests {
             .unwrap());
         s.flush().unwrap();
         assert!(!s.current().expect("open").failed.load(Ordering::SeqCst));
+        // what the failed engine had not flushed is gone: flushes stop vouching for it, and
+        // caches are told to drop everything
+        assert_eq!(s.generation(), before + 1);
+        assert_eq!(*heard.lock().unwrap(), vec![Change::All]);
         assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
         drop(s);
         let s = reopen(dir.path(), 0);
         assert_eq!(s.get("t", b"k2").unwrap().as_deref(), Some(&b"v2"[..]));
+    }
+
+    /// A request that wrote to an engine which failed and was reopened before its flush is
+    /// not told its write is durable: the reopened engine never had it.
+    #[tokio::test]
+    async fn a_flush_after_a_reopen_does_not_vouch_for_earlier_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let sled = Arc::new(with_k(dir.path()));
+        let store = crate::Store::new(sled.clone());
+        let generation = store.generation();
+        assert!(sled
+            .transaction(&|tx| tx.put("t", b"lost", b"v").is_ok())
+            .unwrap());
+        // the engine fails before that write is flushed (sled may or may not have written it
+        // by itself), and space is back at once
+        sled.current()
+            .expect("open")
+            .failed
+            .store(true, Ordering::SeqCst);
+        *sled.last_reopen.lock().unwrap() = None;
+        assert!(matches!(
+            store.flush_since(generation).await,
+            Err(StoreError::Full(_))
+        ));
+        // a write made after the reopen is flushed as usual
+        let generation = store.generation();
+        assert!(sled
+            .transaction(&|tx| tx.put("t", b"kept", b"v").is_ok())
+            .unwrap());
+        store.flush_since(generation).await.unwrap();
+    }
+
+    /// A flush that sled never finishes (its log buffer is stuck after a failed blob write)
+    /// ends for the caller once the engine is marked failed.
+    #[test]
+    fn a_stuck_flush_ends_when_the_engine_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut e = Engine::open(dir.path(), &SledOptions::default()).unwrap();
+        let (stuck, requests) = mpsc::channel::<FlushReply>();
+        e.flushes = stuck;
+        let e = Arc::new(e);
+        let failing = e.clone();
+        let marker = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            failing.failed.store(true, Ordering::SeqCst);
+        });
+        let t0 = Instant::now();
+        assert!(matches!(e.flush(), Err(StoreError::Full(_))));
+        assert!(t0.elapsed() >= Duration::from_millis(200));
+        assert_eq!(requests.try_iter().count(), 1, "the flush was handed over");
+        marker.join().unwrap();
+    }
+
+    #[test]
+    fn a_torn_engine_serves_no_reads_until_it_is_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = with_k(dir.path());
+        // as after a batch failed part-way (disk full): its memory may hold half a write
+        let e = s.current().expect("open");
+        e.failed.store(true, Ordering::SeqCst);
+        e.torn.store(true, Ordering::SeqCst);
+        drop(e);
+        *s.last_reopen.lock().unwrap() = Some(Instant::now());
+        assert!(matches!(s.get("t", b"k"), Err(StoreError::Full(_))));
+        assert!(matches!(s.scan_prefix("t", b""), Err(StoreError::Full(_))));
+        // once a reopen is due (space is available), reads come from the reopened store
+        *s.last_reopen.lock().unwrap() = None;
+        assert_eq!(s.get("t", b"k").unwrap().as_deref(), Some(&b"v"[..]));
+        assert!(!s.current().expect("open").torn.load(Ordering::SeqCst));
     }
 }

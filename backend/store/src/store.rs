@@ -128,6 +128,27 @@ impl Store {
     pub async fn flush(&self) -> Result<(), StoreError> {
         self.flusher.flush(&self.kv).await
     }
+
+    /// The engine's current generation ([`KvStore::generation`]): take it before writing,
+    /// and flush with [`Store::flush_since`].
+    pub fn generation(&self) -> u64 {
+        self.kv.generation()
+    }
+
+    /// [`Store::flush`] for writes committed since `generation` was taken: fails with
+    /// [`StoreError::Full`] when the engine was reopened in between, because the writes it
+    /// held unflushed were lost with the failed engine and no flush can make them durable.
+    pub async fn flush_since(&self, generation: u64) -> Result<(), StoreError> {
+        self.flush().await?;
+        if self.kv.generation() != generation {
+            return Err(StoreError::Full(
+                "the store was reopened after a write failure; writes it had not flushed \
+                 were lost"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Announces every tree's watched writes.
