@@ -97,6 +97,12 @@ type FlushReply = mpsc::SyncSender<sled::Result<usize>>;
 /// How often a caller waiting for a flush looks whether the engine failed meanwhile.
 const FLUSH_POLL: Duration = Duration::from_millis(50);
 
+/// A flush waiting this long while the disk is (nearly) full is taken as stuck.
+const FLUSH_STALL_FULL: Duration = Duration::from_secs(2);
+
+/// A flush waiting this long is taken as stuck whatever the free space.
+const FLUSH_STALL: Duration = Duration::from_secs(30);
+
 impl Engine {
     fn open(dir: &Path, options: &SledOptions) -> Result<Self, StoreError> {
         let db = sled::Config::new()
@@ -126,25 +132,36 @@ impl Engine {
 
     /// Makes every write to this engine durable, on its flush thread.
     ///
-    /// A sled flush can wait forever: when writing a large value's blob file fails (a full
-    /// disk), sled 0.34 returns the error to the writer but leaves its claim on the log
-    /// buffer, which is then never written, and every flush waits for it. The writer's error
-    /// marks this engine failed, and a caller waiting here then stops waiting and gets
-    /// [`StoreError::Full`]; the flush thread stays blocked with the failed engine, which is
+    /// A sled flush can wait forever once sled met a full disk: when writing a large value's
+    /// blob file fails, sled 0.34 returns the error (to the writer, or to its own background
+    /// flusher, which only logs it) but keeps its claim on the log buffer, which is then never
+    /// written, and every flush waits for it. So the caller stops waiting when the engine is
+    /// marked failed meanwhile (the writer's error does that), or when `stalled` says the
+    /// flush has waited too long; then the engine is marked failed and the answer is
+    /// [`StoreError::Full`]. The flush thread stays blocked with the failed engine, which is
     /// never used again (see `SledStore::try_reopen`).
-    fn flush(&self) -> Result<(), StoreError> {
+    fn flush(&self, stalled: impl Fn(Duration) -> bool) -> Result<(), StoreError> {
         let (reply, answer) = mpsc::sync_channel(1);
         let gone = || StoreError::Engine("the flush thread has stopped".into());
         self.flushes.send(reply).map_err(|_| gone())?;
+        let start = Instant::now();
         loop {
             match answer.recv_timeout(FLUSH_POLL) {
                 Ok(flushed) => return flushed.map(drop).map_err(|x| self.err(x)),
-                Err(mpsc::RecvTimeoutError::Timeout) if self.failed.load(Ordering::SeqCst) => {
-                    return Err(StoreError::Full(
-                        "the store failed to write while flushing".into(),
-                    ))
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if !self.failed.load(Ordering::SeqCst) && stalled(start.elapsed()) {
+                        tracing::error!(
+                            waited = ?start.elapsed(),
+                            "a sled flush is stuck; the store will be reopened"
+                        );
+                        self.failed.store(true, Ordering::SeqCst);
+                    }
+                    if self.failed.load(Ordering::SeqCst) {
+                        return Err(StoreError::Full(
+                            "the store failed to write while flushing".into(),
+                        ));
+                    }
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Err(gone()),
             }
         }
@@ -210,6 +227,14 @@ impl SledStore {
             ))),
             _ => Ok(()),
         }
+    }
+
+    /// Whether a flush that has waited `waited` is stuck (see [`Engine::flush`]): long enough
+    /// with less than the reserve (at least 1 MiB) free, or far too long.
+    fn flush_stalled(&self, waited: Duration) -> bool {
+        let low = self.options.min_free.max(1 << 20);
+        waited > FLUSH_STALL
+            || (waited > FLUSH_STALL_FULL && self.available().is_some_and(|free| free < low))
     }
 
     fn current(&self) -> Option<Arc<Engine>> {
@@ -514,7 +539,7 @@ impl KvStore for SledStore {
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.writer()?.flush()
+        self.writer()?.flush(|waited| self.flush_stalled(waited))
     }
 
     fn follow(&self, feed: Arc<ChangeFeed>) {
@@ -677,10 +702,18 @@ mod tests {
             failing.failed.store(true, Ordering::SeqCst);
         });
         let t0 = Instant::now();
-        assert!(matches!(e.flush(), Err(StoreError::Full(_))));
+        assert!(matches!(e.flush(|_| false), Err(StoreError::Full(_))));
         assert!(t0.elapsed() >= Duration::from_millis(200));
         assert_eq!(requests.try_iter().count(), 1, "the flush was handed over");
         marker.join().unwrap();
+        // one that nothing marks failed ends when it is taken as stuck, and marks it
+        let dir = tempfile::tempdir().unwrap();
+        let mut e = Engine::open(dir.path(), &SledOptions::default()).unwrap();
+        let (stuck, _requests) = mpsc::channel::<FlushReply>();
+        e.flushes = stuck;
+        let stalled = |waited: Duration| waited > Duration::from_millis(100);
+        assert!(matches!(e.flush(stalled), Err(StoreError::Full(_))));
+        assert!(e.failed.load(Ordering::SeqCst));
     }
 
     #[test]
