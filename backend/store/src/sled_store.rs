@@ -528,13 +528,18 @@ impl KvStore for SledStore {
                         None => batch.remove(key),
                     }
                 }
-                e.tree.apply_batch(batch).inspect_err(|_| {
-                    e.torn.store(true, Ordering::SeqCst);
-                    e.failed.store(true, Ordering::SeqCst);
-                })
+                e.tree
+                    .apply_batch(batch)
+                    .inspect_err(|_| e.torn.store(true, Ordering::SeqCst))
             }
         };
-        applied.map_err(|x| e.err(x))?;
+        applied.map_err(|x| {
+            let err = e.err(x);
+            if e.torn.load(Ordering::SeqCst) {
+                e.failed.store(true, Ordering::SeqCst);
+            }
+            err
+        })?;
         Ok(true)
     }
 
